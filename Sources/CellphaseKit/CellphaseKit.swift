@@ -1,0 +1,1 @@
+// CellphaseKit module. See the folder's files.

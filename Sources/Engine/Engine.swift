@@ -1,0 +1,1 @@
+// Engine module. See the folder's files.
