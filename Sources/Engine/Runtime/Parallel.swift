@@ -1,0 +1,49 @@
+import Dispatch
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// How the engine spreads work over the cores.
+///
+/// BLAS runs single-threaded inside each call and the engine splits work (images of a batch, rows of a GEMM,
+/// channels) across `threadCount` workers itself: one threading model, no oversubscription.
+public enum Parallel {
+    /// Workers used by parallel loops: `CELLPHASE_THREADS` if set, else the number of online cores.
+    public static let threadCount: Int = {
+        if let s = getenv("CELLPHASE_THREADS"), let n = Int(String(cString: s)), n > 0 { return n }
+        return max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
+    }()
+
+    /// Calls `body(chunkStart..<chunkEnd)` over `0..<count` split into at most `threadCount` contiguous chunks.
+    /// Runs inline when the work is small (`count * costPerItem < 32_768`) or there is one worker.
+    @inline(__always)
+    public static func forChunks(_ count: Int, costPerItem: Int = 1, _ body: (Range<Int>) -> Void) {
+        let workers = min(threadCount, count)
+        if workers <= 1 || count * costPerItem < 32_768 {
+            if count > 0 { body(0..<count) }
+            return
+        }
+        withoutActuallyEscaping(body) { body in
+            let box = UncheckedSendable(body)
+            DispatchQueue.concurrentPerform(iterations: workers) { w in
+                let lo = count * w / workers, hi = count * (w + 1) / workers
+                if lo < hi { box.value(lo..<hi) }
+            }
+        }
+    }
+
+    /// Calls `body(i)` for every `i` in `0..<count`, spread over the workers.
+    @inline(__always)
+    public static func forEach(_ count: Int, costPerItem: Int = 1, _ body: (Int) -> Void) {
+        forChunks(count, costPerItem: costPerItem) { r in for i in r { body(i) } }
+    }
+}
+
+/// Wraps a value the caller guarantees is safe to share across the engine's worker threads
+/// (raw buffer pointers into disjoint regions, closures over such pointers).
+public struct UncheckedSendable<T>: @unchecked Sendable {
+    public let value: T
+    public init(_ value: T) { self.value = value }
+}
