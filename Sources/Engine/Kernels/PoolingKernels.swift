@@ -30,6 +30,7 @@ public struct PoolGeometry: Sendable, Equatable {
     }
 }
 
+/// The raw loops behind `maxPool2d` and `avgPool2d`, forward and backward, one plane per work item.
 public enum PoolingKernels {
     /// Max over each window's in-bounds elements (padding never wins); `argmax` gets the winner's index in its plane.
     public static func maxForward(_ x: UnsafePointer<Float>, _ g: PoolGeometry, out: UnsafeMutablePointer<Float>,

@@ -18,7 +18,8 @@ public final class Adam: Optimizer {
     public var epsilon: Float
     /// Decoupled weight decay (0 = plain Adam).
     public var weightDecay: Float
-    private struct State { var m: Tensor; var v: Tensor; var t: Int }
+    /// Moments per parameter; holding the parameter keeps its identity (the key) from being reused.
+    private struct State { let parameter: Parameter; var m: Tensor; var v: Tensor; var t: Int }
     private var state: [ObjectIdentifier: State] = [:]
 
     public init(groups: [ParameterGroup], beta1: Float = 0.9, beta2: Float = 0.999, epsilon: Float = 1e-7,
@@ -43,7 +44,7 @@ public final class Adam: Optimizer {
         for (p, lr) in updatable() {
             let key = ObjectIdentifier(p)
             var s = state.removeValue(forKey: key)
-                ?? State(m: Tensor(zeros: p.value.shape), v: Tensor(zeros: p.value.shape), t: 0)
+                ?? State(parameter: p, m: Tensor(zeros: p.value.shape), v: Tensor(zeros: p.value.shape), t: 0)
             s.t += 1
             let b1 = beta1, b2 = beta2, eps = epsilon
             let c1 = 1 / (1 - Float(pow(Double(b1), Double(s.t))))

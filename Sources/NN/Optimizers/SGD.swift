@@ -7,7 +7,8 @@ public final class SGD: Optimizer {
     public var momentum: Float
     public var nesterov: Bool
     public var weightDecay: Float
-    private var velocity: [ObjectIdentifier: Tensor] = [:]
+    /// Momentum buffers per parameter (the parameter is held so its identity, the key, is never reused).
+    private var velocity: [ObjectIdentifier: (parameter: Parameter, v: Tensor)] = [:]
 
     public init(groups: [ParameterGroup], momentum: Float = 0, nesterov: Bool = false, weightDecay: Float = 0) {
         precondition(!nesterov || momentum > 0, "Nesterov needs momentum > 0")
@@ -36,14 +37,14 @@ public final class SGD: Optimizer {
             }
             let key = ObjectIdentifier(p)
             let first = velocity[key] == nil
-            var v = velocity[key] ?? Tensor(zeros: p.value.shape)
+            var v = velocity.removeValue(forKey: key)?.v ?? Tensor(zeros: p.value.shape)
             let vp = v.mutableData()
             for i in 0..<n {
                 let gi = gp[i] + wd * w[i]
                 vp[i] = first ? gi : mu * vp[i] + gi  // PyTorch starts the buffer at the first gradient
                 w[i] -= lr * (nesterov ? gi + mu * vp[i] : vp[i])
             }
-            velocity[key] = v
+            velocity[key] = (p, v)
         }
         zeroGrad()
     }
