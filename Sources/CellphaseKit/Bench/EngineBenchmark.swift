@@ -1,5 +1,6 @@
 import Engine
 import Foundation
+import NN
 
 /// `cellphase bench engine`: GEMM and convolution throughput of the engine, and the SGAN figures of issue 2
 /// (one training iteration of the classic Keras SGAN, one cell, a 250-cell field) — SGAN paper sections 4 and 6.
@@ -22,6 +23,18 @@ public struct EngineBenchmark {
         let (fwd, bwd) = convGflops(repeats: options.quick ? 2 : 5)
         results.append(("conv_fwd_gflops", fwd))
         results.append(("conv_bwd_gflops", bwd))
+        progress("SGAN iteration (N_B = 100)")
+        let sgan = SGANTrainer(config: .classic(classes: 5), seed: 3)
+        let phases = sganIteration(sgan, repeats: options.quick ? 3 : 10)
+        results.append(("sgan_iteration_ms", 1000 * phases.total))
+        results.append(("sgan_supervised_ms", 1000 * phases.supervised))
+        results.append(("sgan_real_ms", 1000 * phases.real))
+        results.append(("sgan_fake_ms", 1000 * phases.fake))
+        results.append(("sgan_generator_ms", 1000 * phases.generator))
+        progress("one cell, 250 cells")
+        let (cell, field) = inference(sgan.discriminator, cellCalls: options.quick ? 200 : 1000)
+        results.append(("cell_latency_ms", 1000 * cell))
+        results.append(("field_250_ms", 1000 * field))
         return results
     }
 
@@ -53,5 +66,35 @@ public struct EngineBenchmark {
         }
         let flops = Double(g.flops)
         return (flops / tf / 1e9, 2 * flops / tb / 1e9)
+    }
+
+    /// Median seconds of one published SGAN iteration and of each of its four updates.
+    func sganIteration(_ sgan: SGANTrainer, repeats: Int)
+        -> (total: Double, supervised: Double, real: Double, fake: Double, generator: Double) {
+        var rng = RandomSource(seed: 4)
+        let labelled = Tensor.uniform([100, 1, 64, 64], low: -1, high: 1, rng: &rng)
+        let labels = (0..<100).map { $0 % 5 }
+        let unlabelled = Tensor.uniform([50, 1, 64, 64], low: -1, high: 1, rng: &rng)
+        for _ in 0..<2 { _ = sgan.iteration(labelled: labelled, labels: labels, unlabelled: unlabelled) }
+        var samples: [[Double]] = []
+        for _ in 0..<max(repeats, 1) {
+            let a = Stopwatch.time { sgan.supervisedStep(images: labelled, labels: labels) }
+            let b = Stopwatch.time { sgan.realStep(images: unlabelled) }
+            let c = Stopwatch.time { sgan.fakeStep(count: 50) }
+            let d = Stopwatch.time { sgan.generatorStep(count: 100) }
+            samples.append([a + b + c + d, a, b, c, d])
+        }
+        func median(_ k: Int) -> Double { let v = samples.map { $0[k] }.sorted(); return v[v.count / 2] }
+        return (median(0), median(1), median(2), median(3), median(4))
+    }
+
+    /// Median seconds for one 64×64 cell and for 250 cells as one batch, in inference mode.
+    func inference(_ d: SGANDiscriminator, cellCalls: Int) -> (Double, Double) {
+        var rng = RandomSource(seed: 5)
+        let cell = Tensor.uniform([1, 1, 64, 64], low: -1, high: 1, rng: &rng)
+        let field = Tensor.uniform([250, 1, 64, 64], low: -1, high: 1, rng: &rng)
+        let tc = Stopwatch.median(repeats: cellCalls, warmup: 20) { _ = d(Variable(cell)) }
+        let tf = Stopwatch.median(repeats: 20, warmup: 3) { _ = d(Variable(field)) }
+        return (tc, tf)
     }
 }

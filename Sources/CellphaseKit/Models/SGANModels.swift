@@ -1,0 +1,103 @@
+import Engine
+import NN
+
+/// Layer widths and regularisation of a semi-supervised GAN (SGAN paper `004_…txt`, section 4.1).
+///
+/// The paper gives no widths; `.classic` is the Keras semi-supervised GAN it builds on (128 filters in every
+/// block, ≈ 454 k discriminator parameters, 101.5 MFLOP per 64×64 image; generator ≈ 766 MFLOP per image).
+public struct SGANConfig: Codable, Sendable, Equatable {
+    public var imageSize = 64
+    public var channels = 1
+    public var classes = 5
+    /// Filters of the four stride-2 discriminator blocks.
+    public var discriminatorFilters = [128, 128, 128, 128]
+    /// Filters of the four stride-2 generator blocks (from 4×4 up to the image size).
+    public var generatorFilters = [128, 128, 128, 128]
+    public var latentSize = 500
+    public var discriminatorDropout: Float = 0.25
+    public var generatorDropout: Float = 0
+    public var leakySlope: Float = 0.2
+
+    public init() {}
+
+    /// The classic Keras SGAN with `classes` outputs.
+    public static func classic(classes: Int = 5) -> SGANConfig {
+        var c = SGANConfig()
+        c.classes = classes
+        return c
+    }
+
+    /// Side of the feature map the generator starts from (image size / 16).
+    public var seedSide: Int { imageSize / 16 }
+}
+
+/// The SGAN discriminator: a shared backbone of four [Conv 3×3 stride 2 "same", LeakyReLU, Dropout] blocks,
+/// flattened into K class logits (section 4.1.1). The supervised head is softmax over the logits; the
+/// unsupervised head is D(x) = Z/(Z+1) = sigmoid(logsumexp(logits)), computed stably by the trainer.
+public final class SGANDiscriminator: Module {
+    public let config: SGANConfig
+    public let backbone: Sequential
+    public let head: Dense
+
+    public init(_ config: SGANConfig, rng: inout RandomSource) {
+        precondition(config.imageSize % 16 == 0, "SGAN image size must be a multiple of 16, got \(config.imageSize)")
+        self.config = config
+        var layers: [(String, Module)] = []
+        var inC = config.channels
+        for (i, f) in config.discriminatorFilters.enumerated() {
+            layers.append(("conv\(i + 1)", Conv2D(inC, f, kernel: 3, stride: 2, padding: .same, rng: &rng)))
+            layers.append(("act\(i + 1)", LeakyReLU(config.leakySlope)))
+            layers.append(("drop\(i + 1)", Dropout(config.discriminatorDropout)))
+            inC = f
+        }
+        layers.append(("flatten", Flatten()))
+        backbone = Sequential(named: layers)
+        head = Dense(inC * config.seedSide * config.seedSide, config.classes, rng: &rng)
+        super.init()
+        register(module: backbone, "backbone")
+        register(module: head, "head")
+    }
+
+    /// Class logits `[N, K]` of images `[N, C, H, W]` in [-1, 1].
+    public override func callAsFunction(_ x: Variable) -> Variable { head(backbone(x)) }
+}
+
+/// The SGAN generator: z ~ N(0, I) → Dense → LeakyReLU → four stride-2 transposed-convolution blocks
+/// (LeakyReLU, optional dropout) → 3×3 convolution to the image channels → tanh in [-1, 1] (section 4.1.2).
+public final class SGANGenerator: Module {
+    public let config: SGANConfig
+    public let project: Dense
+    public let body: Sequential
+
+    public init(_ config: SGANConfig, rng: inout RandomSource) {
+        self.config = config
+        let s = config.seedSide
+        let first = config.generatorFilters[0]
+        project = Dense(config.latentSize, first * s * s, rng: &rng)
+        var layers: [(String, Module)] = [("act0", LeakyReLU(config.leakySlope))]
+        var inC = first
+        for (i, f) in config.generatorFilters.enumerated() {
+            layers.append(("up\(i + 1)", ConvTranspose2D(inC, f, kernel: 4, stride: 2, padding: .same, rng: &rng)))
+            layers.append(("act\(i + 1)", LeakyReLU(config.leakySlope)))
+            if config.generatorDropout > 0 { layers.append(("drop\(i + 1)", Dropout(config.generatorDropout))) }
+            inC = f
+        }
+        layers.append(("out", Conv2D(inC, config.channels, kernel: 3, stride: 1, padding: .same, rng: &rng)))
+        body = Sequential(named: layers)
+        super.init()
+        register(module: project, "project")
+        register(module: body, "body")
+    }
+
+    /// Images `[N, C, H, W]` in [-1, 1] from latent vectors `[N, latentSize]`.
+    public override func callAsFunction(_ z: Variable) -> Variable {
+        let s = config.seedSide
+        let h = project(z).reshaped([z.shape[0], config.generatorFilters[0], s, s])
+        return body(h).tanh()
+    }
+
+    /// Latent vectors z ~ N(0, I).
+    public func sampleLatent(_ n: Int, rng: inout RandomSource) -> Tensor {
+        Tensor.normal([n, config.latentSize], rng: &rng)
+    }
+}
