@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 /// 2-D convolution as im2col + GEMM (with a direct kernel for depthwise convolutions): forward, gradient with
 /// respect to the input, gradient with respect to the filter.
 ///
@@ -27,6 +30,7 @@ public enum ConvKernels {
     public static func backwardData(_ dy: UnsafePointer<Float>, _ w: UnsafePointer<Float>,
                                     _ dx: UnsafeMutablePointer<Float>, _ g: ConvGeometry) {
         if g.isDepthwise { DepthwiseKernels.backwardData(dy, w, dx, g); return }
+        if SubPixelKernels.applies(g) && getenv("CP_NO_SUBPIXEL") == nil { SubPixelKernels.backwardData(dy, w, dx, g); return }
         let ptrs = UncheckedSendable((dy, w, dx))
         forEachImage(g, scratch: g.isPointwise ? 0 : g.patch * g.outPlane) { n, col, parallelGemm in
             let (dy, w, dx) = ptrs.value

@@ -1,0 +1,44 @@
+import ArgumentParser
+import CellphaseKit
+import Engine
+import Foundation
+
+/// `cellphase bench …`: speed figures (never assertions).
+struct BenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench", abstract: "Measure speed: the engine (GEMM, convolution, SGAN iteration, latency).",
+        subcommands: [EngineBench.self])
+
+    struct EngineBench: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "engine",
+            abstract: "GEMM/convolution GFLOP/s, one SGAN training iteration, one cell and a 250-cell field.")
+
+        @Flag(help: "Print one JSON object on stdout instead of a table.") var json = false
+        @Flag(help: "Fewer repetitions (a rough figure in seconds).") var quick = false
+
+        func run() throws {
+            let bench = EngineBenchmark(options: .init(quick: quick))
+            let results = bench.run { step in
+                FileHandle.standardError.write(Data("… \(step)\n".utf8))
+            }
+            var context: [(String, String)] = [
+                ("blas_kernel", BLAS.kernelName), ("threads", "\(Parallel.threadCount)"),
+                ("openblas_coretype_env", ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"] ?? "unset"),
+            ]
+            if json {
+                var parts = context.map { "\"\($0.0)\": \"\($0.1)\"" }
+                parts += results.map { "\"\($0.0)\": \(jsonNumber($0.1))" }
+                print("{" + parts.joined(separator: ", ") + "}")
+            } else {
+                context.append(contentsOf: results.map { ($0.0, String(format: "%.2f", $0.1)) })
+                let width = context.map(\.0.count).max() ?? 0
+                for (k, v) in context { print(k.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + v) }
+            }
+        }
+    }
+}
+
+func jsonNumber(_ x: Double) -> String {
+    x.isFinite ? String(format: "%.4g", x) : "null"
+}

@@ -1,0 +1,10 @@
+import ArgumentParser
+
+/// The `cellphase` command: cell-cycle stage classification from few labels, at microscope speed.
+@main
+struct Cellphase: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "cellphase",
+        abstract: "Learn cell-cycle stages from few labelled microscopy crops; classify cells in milliseconds.",
+        subcommands: [DataCommand.self, BenchCommand.self])
+}

@@ -1,1 +1,0 @@
-// CellphaseKit module. See the folder's files.

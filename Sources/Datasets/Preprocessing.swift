@@ -1,0 +1,65 @@
+import Foundation
+import Imaging
+
+/// How several channels of a sample (several files, several TIFF pages, or RGB samples) are combined.
+public enum ChannelMode: String, Sendable, Hashable, Codable, CaseIterable {
+    /// Summed into one channel before normalising (the SGAN paper's two-marker datasets).
+    case sum
+    /// Kept as separate channels (C = total channels).
+    case stack
+}
+
+/// Preprocessing from files to a model-ready `C × side × side` float tensor:
+/// decode (all pages when `allPages`) → combine channels → normalise (on the original crop, so
+/// percentiles are not biased by padding) → square resize (bilinear, keep-aspect padding by default).
+/// Defaults per model family: `.gan` 64 px, [-1, 1] from the 1st–99.8th percentiles; `.cnn` 224 px, [0, 1].
+public struct PreprocessSettings: Sendable, Hashable, Codable {
+    public var side: Int
+    public var resize: ResizeMode
+    public var padding: PaddingMode
+    public var normalization: Normalization
+    public var channels: ChannelMode
+    /// Read every TIFF page as a channel (otherwise only the first page).
+    public var allPages: Bool
+
+    public init(side: Int = 64, resize: ResizeMode = .keepAspect, padding: PaddingMode = .edgeMean,
+                normalization: Normalization = .robustSymmetric, channels: ChannelMode = .sum, allPages: Bool = false) {
+        self.side = side; self.resize = resize; self.padding = padding; self.normalization = normalization
+        self.channels = channels; self.allPages = allPages
+    }
+
+    /// The SGAN (64 px, tanh output range [-1, 1]).
+    public static let gan = PreprocessSettings(side: 64, normalization: .robustSymmetric)
+    /// Small CNNs at 64 px in [0, 1].
+    public static let smallCNN = PreprocessSettings(side: 64, normalization: .robustUnit)
+    /// ImageNet-style CNNs (224 px, [0, 1]).
+    public static let cnn = PreprocessSettings(side: 224, normalization: .robustUnit)
+
+    /// A stable description for cache keys.
+    public var key: String {
+        "side=\(side);resize=\(resize.rawValue);padding=\(padding);norm=\(normalization.description);channels=\(channels.rawValue);pages=\(allPages);v1"
+    }
+
+    /// Decodes and prepares one sample (errors name the file; `row` is the manifest row, if any).
+    public func prepare(_ sample: Sample) throws -> Image {
+        var parts: [Image] = []
+        do {
+            for f in sample.files {
+                parts += allPages ? try ImageFile.readPages(f) : [try ImageFile.read(f)]
+            }
+        } catch let e as ImagingError {
+            throw DatasetError.image(e, row: sample.row)
+        }
+        // Mixed formats: promote to the widest so stacking works.
+        let format = parts.map(\.format).max { $0.bitDepth < $1.bitDepth }!
+        parts = parts.map { var p = $0; p.format = format; return p }
+        guard let stacked = Image.stacking(parts) else {
+            let f = parts[0]
+            let bad = zip(sample.files, parts).first { $0.1.width != f.width || $0.1.height != f.height }?.0 ?? sample.files[0]
+            throw DatasetError.image(.unsupported(file: bad.path, reason: "channel files differ in size"), row: sample.row)
+        }
+        let combined = channels == .sum ? stacked.summedChannels() : stacked
+        let normalised = combined.normalized(normalization, summed: channels == .sum ? stacked.channels : 1)
+        return normalised.squared(side: side, mode: resize, padding: padding)
+    }
+}

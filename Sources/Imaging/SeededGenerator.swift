@@ -1,0 +1,73 @@
+/// A small, fast, seedable random number generator (SplitMix64) used for every random choice in
+/// cellphase: augmentation, splits, budgets, synthetic data. Same seed → same sequence on every
+/// platform and Swift version (unlike `SystemRandomNumberGenerator` or stdlib shuffles).
+public struct SeededGenerator: RandomNumberGenerator, Sendable {
+    private var state: UInt64
+
+    /// A generator whose sequence is fully determined by `seed`.
+    public init(seed: UInt64) { state = seed }
+
+    /// A generator for one sub-stream, e.g. `(seed, epoch, sampleIndex)`: the values are mixed so
+    /// that nearby tuples give unrelated sequences.
+    public init(seed: UInt64, stream: UInt64...) {
+        var s = SeededGenerator.scramble(seed)
+        for v in stream { s = SeededGenerator.scramble(s ^ SeededGenerator.scramble(v &+ 0x9E37_79B9_7F4A_7C15)) }
+        state = s
+    }
+
+    public mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        return SeededGenerator.scramble(state)
+    }
+
+    /// The SplitMix64 finaliser.
+    @inline(__always) static func scramble(_ x: UInt64) -> UInt64 {
+        var z = x
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+
+    /// Uniform in [0, 1).
+    public mutating func unit() -> Double { Double(next() >> 11) * 0x1.0p-53 }
+
+    /// Uniform in `range`.
+    public mutating func uniform(_ range: ClosedRange<Double>) -> Double {
+        range.lowerBound + (range.upperBound - range.lowerBound) * unit()
+    }
+
+    /// Uniform integer in 0..<n (n > 0).
+    public mutating func int(below n: Int) -> Int {
+        precondition(n > 0)
+        return Int(next().multipliedFullWidth(by: UInt64(n)).high)
+    }
+
+    /// True with probability `p`.
+    public mutating func bernoulli(_ p: Double) -> Bool { unit() < p }
+
+    /// Standard normal (Box–Muller).
+    public mutating func gaussian() -> Double {
+        let u1 = max(unit(), 1e-300), u2 = unit()
+        return (-2 * _log(u1)).squareRoot() * _cos(2 * Double.pi * u2)
+    }
+
+    /// A Fisher–Yates shuffle defined by this generator alone (stable across Swift versions).
+    public mutating func shuffle<T>(_ a: inout [T]) {
+        guard a.count > 1 else { return }
+        for i in stride(from: a.count - 1, to: 0, by: -1) {
+            let j = int(below: i + 1)
+            if i != j { a.swapAt(i, j) }
+        }
+    }
+
+    /// A shuffled copy of `a`.
+    public mutating func shuffled<T>(_ a: [T]) -> [T] { var b = a; shuffle(&b); return b }
+}
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+@inline(__always) private func _log(_ x: Double) -> Double { log(x) }
+@inline(__always) private func _cos(_ x: Double) -> Double { cos(x) }

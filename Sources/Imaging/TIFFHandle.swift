@@ -1,0 +1,96 @@
+import CTIFF
+import Foundation
+
+/// An open libtiff handle whose errors and warnings are captured per handle (libtiff ≥ 4.5
+/// `TIFFOpenExt` handlers) instead of being printed to stderr, so they surface as Swift errors.
+final class TIFFHandle {
+    /// Messages collected by the handlers below.
+    final class Messages {
+        var errors: [String] = []
+        var warnings: [String] = []
+    }
+
+    let tif: OpaquePointer
+    let path: String
+    let messages: Messages
+    private let retained: Unmanaged<Messages>
+
+    /// Silences libtiff's process-wide handlers once (they would print to stderr).
+    private static let silenced: Bool = {
+        TIFFSetErrorHandler(nil)
+        TIFFSetWarningHandler(nil)
+        return true
+    }()
+
+    init(path: String, mode: String) throws {
+        _ = TIFFHandle.silenced
+        let messages = Messages()
+        let retained = Unmanaged.passRetained(messages)
+        let opts = TIFFOpenOptionsAlloc()
+        defer { TIFFOpenOptionsFree(opts) }
+        let ctx = retained.toOpaque()
+        TIFFOpenOptionsSetErrorHandlerExtR(opts, tiffErrorHandler, ctx)
+        TIFFOpenOptionsSetWarningHandlerExtR(opts, tiffWarningHandler, ctx)
+        guard let tif = TIFFOpenExt(path, mode, opts) else {
+            retained.release()
+            let reason = messages.errors.joined(separator: "; ")
+            if mode == "r" && FileManager.default.fileExists(atPath: path) {
+                throw ImagingError.corrupt(file: path, reason: reason.isEmpty ? "not a readable TIFF" : reason)
+            }
+            throw ImagingError.cannotOpen(file: path, reason: reason.isEmpty ? "no such file" : reason)
+        }
+        self.tif = tif; self.path = path; self.messages = messages; self.retained = retained
+    }
+
+    deinit {
+        TIFFClose(tif)
+        retained.release()
+    }
+
+    /// The errors reported so far, joined.
+    var errorText: String { messages.errors.joined(separator: "; ") }
+
+    func u16(_ tag: Int32, default value: UInt16? = nil) -> UInt16? {
+        var v: UInt16 = 0
+        let ok = withUnsafeMutablePointer(to: &v) { p in
+            withVaList([p]) { TIFFVGetFieldDefaulted(tif, UInt32(tag), $0) }
+        }
+        return ok == 1 ? v : value
+    }
+
+    func u32(_ tag: Int32) -> UInt32? {
+        var v: UInt32 = 0
+        let ok = withUnsafeMutablePointer(to: &v) { p in
+            withVaList([p]) { TIFFVGetFieldDefaulted(tif, UInt32(tag), $0) }
+        }
+        return ok == 1 ? v : nil
+    }
+
+    /// Sets a tag whose C type is uint16 (passed promoted to int) or uint32.
+    @discardableResult
+    func set(_ tag: Int32, _ value: Int) -> Bool {
+        withVaList([Int32(truncatingIfNeeded: value)]) { TIFFVSetField(tif, UInt32(tag), $0) } == 1
+    }
+}
+
+private func format(_ fmt: UnsafePointer<CChar>?, _ args: CVaListPointer?) -> String {
+    guard let fmt else { return "unknown error" }
+    guard let args else { return String(cString: fmt) }
+    var buf = [CChar](repeating: 0, count: 512)
+    _ = vsnprintf(&buf, buf.count, fmt, args)
+    return String(decoding: buf.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+}
+
+private let tiffErrorHandler: TIFFErrorHandlerExtR = { _, ctx, module, fmt, args in
+    guard let ctx else { return 1 }
+    let m = Unmanaged<TIFFHandle.Messages>.fromOpaque(ctx).takeUnretainedValue()
+    let mod = module.map { String(cString: $0) }
+    m.errors.append((mod.map { "\($0): " } ?? "") + format(fmt, args))
+    return 1
+}
+
+private let tiffWarningHandler: TIFFErrorHandlerExtR = { _, ctx, _, fmt, args in
+    guard let ctx else { return 1 }
+    Unmanaged<TIFFHandle.Messages>.fromOpaque(ctx).takeUnretainedValue().warnings.append(format(fmt, args))
+    return 1
+}

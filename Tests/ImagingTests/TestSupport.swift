@@ -1,0 +1,24 @@
+import Foundation
+import Imaging
+
+/// A fresh temporary directory per test.
+func temporaryDirectory(_ name: String = #function) throws -> URL {
+    let url = FileManager.default.temporaryDirectory
+        .appendingPathComponent("cellphase-imaging-\(name.filter(\.isLetter))-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    return url
+}
+
+/// A deterministic test pattern covering the whole range of `format`.
+func pattern(width: Int, height: Int, channels: Int = 1, format: PixelFormat, seed: UInt64 = 1) -> Image {
+    var g = SeededGenerator(seed: seed)
+    var img = Image(width: width, height: height, channels: channels, format: format)
+    for i in img.pixels.indices {
+        switch format {
+        case .uint8: img.pixels[i] = Float(g.int(below: 256))
+        case .uint16: img.pixels[i] = Float(i % 7 == 0 ? 65535 : g.int(below: 65536))
+        case .float32: img.pixels[i] = Float(g.uniform(-3...5))
+        }
+    }
+    return img
+}
