@@ -7,6 +7,7 @@ import Darwin
 /// Elementwise activations and their derivatives as literal loops over raw pointers (one `switch` per chunk, not
 /// per element), so release builds vectorise them; large tensors are split over the cores.
 public enum ActivationKernels {
+    /// Which activation a kernel call computes.
     public enum Kind: Sendable {
         case relu, leakyRelu(Float), sigmoid, tanh, silu, softplus
     }
