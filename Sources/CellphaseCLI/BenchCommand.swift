@@ -16,9 +16,12 @@ struct BenchCommand: ParsableCommand {
 
         @Flag(help: "Print one JSON object on stdout instead of a table.") var json = false
         @Flag(help: "Fewer repetitions (a rough figure in seconds).") var quick = false
+        @Option(help: "Comma-separated parts to run: gemm, conv, sgan, inference (default: all).")
+        var only: String = ""
 
         func run() throws {
-            let bench = EngineBenchmark(options: .init(quick: quick))
+            let bench = EngineBenchmark(options: .init(
+                quick: quick, parts: Set(only.split(separator: ",").map { String($0) })))
             let results = bench.run { step in
                 FileHandle.standardError.write(Data("… \(step)\n".utf8))
             }

@@ -6,5 +6,5 @@ struct Cellphase: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cellphase",
         abstract: "Learn cell-cycle stages from few labelled microscopy crops; classify cells in milliseconds.",
-        subcommands: [DataCommand.self, BenchCommand.self])
+        subcommands: [ExampleCommand.self, DataCommand.self, BenchCommand.self])
 }

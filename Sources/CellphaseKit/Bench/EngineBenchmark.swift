@@ -7,7 +7,10 @@ import NN
 public struct EngineBenchmark {
     public struct Options: Sendable {
         public var quick = false
-        public init(quick: Bool = false) { self.quick = quick }
+        /// Parts to run: any of "gemm", "conv", "sgan", "inference" (all when empty).
+        public var parts: Set<String> = []
+        public init(quick: Bool = false, parts: Set<String> = []) { self.quick = quick; self.parts = parts }
+        func runs(_ part: String) -> Bool { parts.isEmpty || parts.contains(part) }
     }
 
     public let options: Options
@@ -17,24 +20,32 @@ public struct EngineBenchmark {
     public func run(progress: (String) -> Void = { _ in }) -> [(String, Double)] {
         var results: [(String, Double)] = []
         let reps = options.quick ? 3 : 10
-        progress("sgemm 1024³")
-        results.append(("sgemm_gflops", sgemmGflops(n: 1024, repeats: reps)))
-        progress("convolution 100×128→128, 3×3/2, 32×32")
-        let (fwd, bwd) = convGflops(repeats: options.quick ? 2 : 5)
-        results.append(("conv_fwd_gflops", fwd))
-        results.append(("conv_bwd_gflops", bwd))
-        progress("SGAN iteration (N_B = 100)")
+        if options.runs("gemm") {
+            progress("sgemm 1024³")
+            results.append(("sgemm_gflops", sgemmGflops(n: 1024, repeats: reps)))
+        }
+        if options.runs("conv") {
+            progress("convolution 100×128→128, 3×3/2, 32×32")
+            let (fwd, bwd) = convGflops(repeats: options.quick ? 2 : 5)
+            results.append(("conv_fwd_gflops", fwd))
+            results.append(("conv_bwd_gflops", bwd))
+        }
         let sgan = SGANTrainer(config: .classic(classes: 5), seed: 3)
+        if options.runs("sgan") {
+        progress("SGAN iteration (N_B = 100)")
         let phases = sganIteration(sgan, repeats: options.quick ? 3 : 10)
         results.append(("sgan_iteration_ms", 1000 * phases.total))
         results.append(("sgan_supervised_ms", 1000 * phases.supervised))
         results.append(("sgan_real_ms", 1000 * phases.real))
         results.append(("sgan_fake_ms", 1000 * phases.fake))
         results.append(("sgan_generator_ms", 1000 * phases.generator))
+        }
+        if options.runs("inference") {
         progress("one cell, 250 cells")
         let (cell, field) = inference(sgan.discriminator, cellCalls: options.quick ? 200 : 1000)
         results.append(("cell_latency_ms", 1000 * cell))
         results.append(("field_250_ms", 1000 * field))
+        }
         return results
     }
 

@@ -47,7 +47,7 @@ public enum Broadcast {
     }
 
     /// `f(a, b)` elementwise with broadcasting.
-    @inlinable
+    @inline(__always)
     public static func apply(_ a: Tensor, _ b: Tensor, _ f: (Float, Float) -> Float) -> Tensor {
         if a.shape == b.shape { return a.zip(b, f) }
         guard let outShape = shape(a.shape, b.shape) else {
@@ -56,12 +56,20 @@ public enum Broadcast {
         return applyBroadcast(a, b, outShape, f)
     }
 
-    @usableFromInline
+    @inline(__always)
     static func applyBroadcast(_ a: Tensor, _ b: Tensor, _ outShape: [Int], _ f: (Float, Float) -> Float) -> Tensor {
         var out = Tensor(uninitializedShape: outShape)
         let o = out.mutableData(), pa = a.data, pb = b.data
         forEachRow(outShape, strides(a.shape, in: outShape), strides(b.shape, in: outShape)) { oo, ao, bo, n, sa, sb in
-            for i in 0..<n { o[oo + i] = f(pa[ao + i * sa], pb[bo + i * sb]) }
+            if sa == 1 && sb == 0 {
+                let bv = pb[bo]
+                for i in 0..<n { o[oo + i] = f(pa[ao + i], bv) }
+            } else if sa == 0 && sb == 1 {
+                let av = pa[ao]
+                for i in 0..<n { o[oo + i] = f(av, pb[bo + i]) }
+            } else {
+                for i in 0..<n { o[oo + i] = f(pa[ao + i * sa], pb[bo + i * sb]) }
+            }
         }
         return out
     }

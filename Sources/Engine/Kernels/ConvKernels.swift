@@ -90,6 +90,51 @@ public enum ConvKernels {
         }
     }
 
+    /// `y = conv(x, w)` and `dw = ∂(Σ dyForFilter·conv(x, w))/∂w` in one pass, packing each image's im2col
+    /// matrix once for both GEMMs (the backward pass of a transposed convolution needs exactly these two).
+    /// `y` and `dw` are overwritten.
+    public static func forwardAndFilterGradient(_ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>,
+                                                _ y: UnsafeMutablePointer<Float>,
+                                                _ dyForFilter: UnsafePointer<Float>,
+                                                _ dw: UnsafeMutablePointer<Float>, _ g: ConvGeometry) {
+        if g.isDepthwise || g.isPointwise || g.groups > 1 {
+            forward(x, w, y, g)
+            backwardFilter(x, dyForFilter, dw, g)
+            return
+        }
+        let wCount = g.outC * g.patch, colCount = g.patch * g.outPlane
+        dw.update(repeating: 0, count: wCount)
+        let lock = Lock()
+        let ptrs = UncheckedSendable((x, w, y, dyForFilter, dw))
+        let work = { (images: Range<Int>, parallelGemm: Bool, target: UnsafeMutablePointer<Float>,
+                      col: UnsafeMutablePointer<Float>) in
+            let (x, w, y, dyF, _) = ptrs.value
+            for n in images {
+                Im2Col.pack(x + n * g.inC * g.inPlane, col, g)
+                gemm(parallelGemm, transA: false, transB: false, m: g.outC, n: g.outPlane, k: g.patch,
+                     a: w, lda: g.patch, b: col, ldb: g.outPlane, beta: 0, c: y + n * g.outC * g.outPlane,
+                     ldc: g.outPlane)
+                gemm(parallelGemm, transA: false, transB: true, m: g.outC, n: g.patch, k: g.outPlane,
+                     a: dyF + n * g.outC * g.outPlane, lda: g.outPlane, b: col, ldb: g.outPlane, beta: 1,
+                     c: target, ldc: g.patch)
+            }
+        }
+        if g.batch < Parallel.threadCount {
+            withScratch(colCount) { col in work(0..<g.batch, true, ptrs.value.4, col) }
+            return
+        }
+        let body = UncheckedSendable(work)
+        Parallel.forChunks(g.batch, costPerItem: 1 << 20) { images in
+            withScratch(wCount, zeroed: true) { local in
+                withScratch(colCount) { col in body.value(images, false, local, col) }
+                lock.withLock {
+                    let dw = ptrs.value.4
+                    for i in 0..<wCount { dw[i] += local[i] }
+                }
+            }
+        }
+    }
+
     /// Runs `body(image, scratch, splitGemm)` for every image: images over workers, or GEMMs split when the
     /// batch is smaller than the worker count.
     static func forEachImage(_ g: ConvGeometry, scratch: Int,

@@ -39,12 +39,16 @@ public func convTranspose2d(_ x: Variable, weight: Variable, bias: Variable? = n
     let inputs = bias.map { [x, weight, $0] } ?? [x, weight]
     return Variable.record(y, inputs: inputs) { gy, needs in
         var grads: [Tensor?] = [nil, nil]
-        if needs[0] {
+        if needs[0] && needs[1] {
+            var dx = Tensor(uninitializedShape: xs), dw = Tensor(uninitializedShape: ws)
+            ConvKernels.forwardAndFilterGradient(gy.data, wv.data, dx.mutableData(), xv.data, dw.mutableData(), g)
+            grads[0] = dx
+            grads[1] = dw
+        } else if needs[0] {
             var dx = Tensor(uninitializedShape: xs)
             ConvKernels.forward(gy.data, wv.data, dx.mutableData(), g)
             grads[0] = dx
-        }
-        if needs[1] {
+        } else if needs[1] {
             var dw = Tensor(uninitializedShape: ws)
             ConvKernels.backwardFilter(gy.data, xv.data, dw.mutableData(), g)
             grads[1] = dw

@@ -30,7 +30,7 @@ final class BufferPool: @unchecked Sendable {
     private let lock = Lock()
     /// Buffers below this size are cheap to malloc; above `maxPooledBytes` in total, buffers are released.
     private let minPooledCount = 1024
-    private let maxPooledBytes = 1 << 30
+    private let maxPooledBytes = 3 << 30
 
     func take(_ count: Int) -> UnsafeMutablePointer<Float> {
         let n = max(count, 1)
