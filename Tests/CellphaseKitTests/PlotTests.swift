@@ -4,7 +4,7 @@ import XCTest
 
 /// The SVG plots are well-formed XML and draw the expected number of bars, cells and curves.
 final class PlotTests: XCTestCase {
-    func records() -> [EpochRecord] {
+    static func records() -> [EpochRecord] {
         (1...12).map { (e: Int) -> EpochRecord in
             let d = Double(e)
             let vl: Double? = e == 3 ? nil : 2.2 / d
@@ -15,7 +15,7 @@ final class PlotTests: XCTestCase {
     }
 
     func testTrainingCurvesHaveTwoPanelsWithTrainAndValidation() throws {
-        let svg = TrainingCurvesPlot(records: records(), title: "Run <1> & co").svg()
+        let svg = TrainingCurvesPlot(records: Self.records(), title: "Run <1> & co").svg()
         let x = try XCTUnwrap(SVGInspector.parse(svg))
         XCTAssertEqual(x.classes["curve"], 4, "train + validation in loss and accuracy panels")
         XCTAssertEqual(x.classes["frame"], 2)
@@ -24,7 +24,7 @@ final class PlotTests: XCTestCase {
         XCTAssertTrue(x.texts.contains("100%"), "accuracy axis in percent")
         XCTAssertFalse(svg.contains("nan") || svg.contains("inf"))
         // Training-only log: one curve per panel.
-        let trainOnly = records().map { var r = $0; r.valLoss = nil; r.valAccuracy = nil; return r }
+        let trainOnly = Self.records().map { var r = $0; r.valLoss = nil; r.valAccuracy = nil; return r }
         XCTAssertEqual(SVGInspector.parse(TrainingCurvesPlot(records: trainOnly).svg())?.classes["curve"], 2)
     }
 
@@ -96,4 +96,34 @@ final class PlotTests: XCTestCase {
 func XCTAssertEqual(_ a: [Double], _ b: [Double], accuracyList: Double, file: StaticString = #filePath, line: UInt = #line) {
     XCTAssertEqual(a.count, b.count, "\(a) vs \(b)", file: file, line: line)
     for (x, y) in zip(a, b) { XCTAssertEqual(x, y, accuracy: accuracyList, file: file, line: line) }
+}
+
+/// Writes every plot and a sample HTML report to `$CELLPHASE_PLOT_DIR` for a visual check (skipped otherwise).
+final class PlotGallery: XCTestCase {
+    func testWriteGalleryWhenAsked() throws {
+        guard let dir = ProcessInfo.processInfo.environment["CELLPHASE_PLOT_DIR"] else { throw XCTSkip("set CELLPHASE_PLOT_DIR") }
+        let out = URL(fileURLWithPath: dir)
+        try TrainingCurvesPlot(records: PlotTests.records()).canvas().write(to: out.appendingPathComponent("curves.svg"))
+        var rng = SystemRandomNumberGenerator()
+        let classes = ["A", "G2", "M", "PM", "P", "T", "J"]
+        var truth: [Int] = [], probs: [[Float]] = []
+        for i in 0..<350 {
+            let t = i % 7
+            var row = (0..<7).map { _ in Float.random(in: 0...1, using: &rng) }
+            row[t] += Float.random(in: 0...1.6, using: &rng)
+            let s = row.reduce(0, +)
+            truth.append(t); probs.append(row.map { $0 / s })
+        }
+        let r = try EvaluationReport(truth: truth, probabilities: probs, classes: classes)
+        try ConfusionMatrixPlot(report: r).canvas().write(to: out.appendingPathComponent("confusion.svg"))
+        try ROCPlot(truth: truth, probabilities: probs, classes: classes).canvas().write(to: out.appendingPathComponent("roc.svg"))
+        try ModelComparisonPlot(entries: [.init(name: "lowdepth", mean: 0.81, std: 0.03), .init(name: "effnet-b0", mean: 0.88, std: 0.02),
+                                          .init(name: "sgan", mean: 0.9)], references: [.sganTransferRoboscope])
+            .canvas().write(to: out.appendingPathComponent("comparison.svg"))
+        let labels = [20, 40, 60, 80], pools = [100, 185, 200, 300, 400, 500, 600]
+        var mean: [[Double?]] = labels.map { l in pools.map { q in 0.6 + Double(l) / 400 + Double(q) / 10000 } }
+        mean[0][6] = nil
+        try BudgetGridHeatMap(labelsPerClass: labels, poolSizes: pools, mean: mean, std: labels.map { _ in pools.map { _ in 0.02 } })
+            .canvas().write(to: out.appendingPathComponent("grid.svg"))
+    }
 }

@@ -86,3 +86,18 @@ final class ReportTests: XCTestCase {
         XCTAssertThrowsError(try TrainingLog(url: dir.appendingPathComponent("bad.jsonl")).read())
     }
 }
+
+final class RunReportContentsTests: XCTestCase {
+    func testOnlyPresentPartsBecomeSections() throws {
+        var c = RunReportContents(title: "grid")
+        c.budgetGrid = BudgetGridHeatMap(labelsPerClass: [20, 80], poolSizes: [100, 600], mean: [[0.7, nil], [0.85, 0.9]])
+        c.comparison = ModelComparisonPlot(entries: [.init(name: "a", mean: 0.8, std: 0.01)], references: [.sganTransferRoboscope])
+        c.notes = "done"
+        let html = c.htmlReport().render()
+        XCTAssertTrue(html.contains("<h2>Label budget grid</h2>")); XCTAssertTrue(html.contains("<h2>Model comparison</h2>"))
+        XCTAssertTrue(html.contains("<h2>Notes</h2>"))
+        XCTAssertFalse(html.contains("<h2>Test metrics</h2>")); XCTAssertFalse(html.contains("<h2>Data</h2>"))
+        XCTAssertFalse(html.contains("http"))
+        XCTAssertEqual(html.components(separatedBy: "class=\"cell").count - 1, 4)
+    }
+}

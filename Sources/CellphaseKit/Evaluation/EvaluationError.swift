@@ -1,7 +1,8 @@
 import Foundation
 
 /// Errors raised when predictions handed to the evaluation layer are inconsistent
-/// (different lengths, labels outside the class list, malformed probability rows).
+/// (different lengths, labels outside the class list, malformed probability rows). Guards the metrics of
+/// the first paper's section 2.3.4 and the fold summaries of the SGAN paper's sections 5–6 against silent misuse.
 public enum EvaluationError: Error, Equatable, CustomStringConvertible {
     case lengthMismatch(what: String, expected: Int, got: Int)
     case labelOutOfRange(label: Int, classCount: Int)

@@ -5,7 +5,8 @@ import Glibc
 import Darwin
 #endif
 
-/// Errors of the report layer (writing files).
+/// Errors of the report layer (writing or reading reports, plots and logs — the artefacts behind the
+/// first paper's section 2.3.4 figures and the SGAN paper's sections 5–6 results).
 public enum ReportError: Error, CustomStringConvertible, Equatable {
     case write(path: String, reason: String)
     case read(path: String, reason: String)

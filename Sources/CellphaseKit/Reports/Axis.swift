@@ -51,7 +51,7 @@ public struct LinearScale: Sendable, Hashable {
     }
 }
 
-/// Rectangle of a plot's data area inside a canvas.
+/// Rectangle of a plot's data area inside a canvas (layout helper of every figure; see `LinearScale`).
 public struct PlotFrame: Sendable, Hashable {
     public var x: Double, y: Double, width: Double, height: Double
     public init(x: Double, y: Double, width: Double, height: Double) {
@@ -94,5 +94,5 @@ extension SVGCanvas {
     }
 }
 
-/// Percent tick label of a fraction: 0.925 → "92.5%".
+/// Percent tick label of a fraction: 0.925 → "92.5%" (accuracies are reported in percent in both papers).
 public func percentLabel(_ v: Double) -> String { SVGCanvas.num(v * 100) + "%" }

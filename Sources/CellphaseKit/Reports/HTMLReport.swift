@@ -12,7 +12,7 @@ import Foundation
 ///         .addNotes("…")
 ///         .write(to: url)
 public final class HTMLReport {
-    /// One section: a heading and its (already escaped) HTML body.
+    /// One section of the page: a heading, its anchor id and its (already escaped) HTML body.
     public struct Section: Sendable, Hashable {
         public var title: String
         public var html: String

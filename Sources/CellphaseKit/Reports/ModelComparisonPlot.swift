@@ -5,7 +5,7 @@ import Foundation
 /// roboscope-zeiss, its Table 2). Serves issue 4's model comparison and the SGAN paper's Figure 5.
 /// Bars have class "bar", error bars "errorbar", the reference line "reference".
 public struct ModelComparisonPlot: Sendable {
-    /// One model's score: a fraction in 0…1 and its spread over folds.
+    /// One model's bar: mean accuracy (a fraction in 0…1) and its std over folds (SGAN paper Figure 5).
     public struct Entry: Sendable, Hashable {
         public var name: String
         public var mean: Double
@@ -17,7 +17,7 @@ public struct ModelComparisonPlot: Sendable {
         }
     }
 
-    /// A horizontal reference line with its label (value as a fraction).
+    /// A horizontal reference line with its label (value as a fraction), e.g. a published result.
     public struct Reference: Sendable, Hashable {
         public var label: String
         public var value: Double

@@ -57,6 +57,7 @@ public struct EpochRecord: Sendable, Hashable, Codable {
 /// concurrent reader never sees half a record. One writer per file.
 /// Serves the "JSON log of every epoch" of issue 4 and the recorded curves of the SGAN paper section 5.
 public struct TrainingLog: Sendable {
+    /// File layout: one JSON object per line (appends stay cheap to read back) or one JSON array.
     public enum Format: String, Sendable, Codable { case jsonLines, jsonArray }
 
     public let url: URL
