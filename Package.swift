@@ -47,5 +47,6 @@ let package = Package(
         .testTarget(name: "NNTests", dependencies: ["NN", "Engine"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Imaging"]),
+        .testTarget(name: "CellphaseKitTests", dependencies: ["CellphaseKit"]),
     ]
 )

@@ -1,0 +1,119 @@
+import Foundation
+
+/// One epoch of training: losses, accuracies, learning rate and wall-clock seconds.
+/// The raw material of the loss/accuracy curves (first paper section 2.3, training with early
+/// stopping and a learning-rate schedule; SGAN paper section 5, recorded loss curves).
+public struct EpochRecord: Sendable, Hashable, Codable {
+    public var epoch: Int
+    public var trainLoss: Double
+    public var trainAccuracy: Double
+    /// `nil` when there is no validation set.
+    public var valLoss: Double?
+    public var valAccuracy: Double?
+    public var learningRate: Double
+    /// Seconds this epoch took.
+    public var seconds: Double
+
+    enum CodingKeys: String, CodingKey {
+        case epoch, trainLoss = "train_loss", trainAccuracy = "train_accuracy", valLoss = "val_loss"
+        case valAccuracy = "val_accuracy", learningRate = "learning_rate", seconds
+    }
+
+    public init(epoch: Int, trainLoss: Double, trainAccuracy: Double, valLoss: Double? = nil,
+                valAccuracy: Double? = nil, learningRate: Double, seconds: Double) {
+        self.epoch = epoch; self.trainLoss = trainLoss; self.trainAccuracy = trainAccuracy
+        self.valLoss = valLoss; self.valAccuracy = valAccuracy; self.learningRate = learningRate
+        self.seconds = seconds
+    }
+
+    /// Every key is written; missing validation figures are `null`, and non-finite losses
+    /// (a diverged run) are written as `null` too, so the file stays valid JSON.
+    public func encode(to encoder: Encoder) throws {
+        func finite(_ v: Double?) -> Double? { v.flatMap { $0.isFinite ? $0 : nil } }
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(epoch, forKey: .epoch)
+        try c.encode(finite(trainLoss), forKey: .trainLoss)
+        try c.encode(finite(trainAccuracy), forKey: .trainAccuracy)
+        try c.encode(finite(valLoss), forKey: .valLoss)
+        try c.encode(finite(valAccuracy), forKey: .valAccuracy)
+        try c.encode(finite(learningRate), forKey: .learningRate)
+        try c.encode(finite(seconds), forKey: .seconds)
+    }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        epoch = try c.decode(Int.self, forKey: .epoch)
+        trainLoss = try c.decodeIfPresent(Double.self, forKey: .trainLoss) ?? .nan
+        trainAccuracy = try c.decodeIfPresent(Double.self, forKey: .trainAccuracy) ?? .nan
+        valLoss = try c.decodeIfPresent(Double.self, forKey: .valLoss)
+        valAccuracy = try c.decodeIfPresent(Double.self, forKey: .valAccuracy)
+        learningRate = try c.decodeIfPresent(Double.self, forKey: .learningRate) ?? .nan
+        seconds = try c.decodeIfPresent(Double.self, forKey: .seconds) ?? .nan
+    }
+}
+
+/// The per-epoch log file of a training run, as JSON lines (one object per line, the default) or one
+/// JSON array. Every `append` rewrites the file atomically (temporary file + rename), so a crash or a
+/// concurrent reader never sees half a record. One writer per file.
+/// Serves the "JSON log of every epoch" of issue 4 and the recorded curves of the SGAN paper section 5.
+public struct TrainingLog: Sendable {
+    /// File layout: one JSON object per line (appends stay cheap to read back) or one JSON array.
+    public enum Format: String, Sendable, Codable { case jsonLines, jsonArray }
+
+    public let url: URL
+    public let format: Format
+
+    public init(url: URL, format: Format = .jsonLines) {
+        self.url = url; self.format = format
+    }
+
+    /// Appends one record.
+    public func append(_ record: EpochRecord) throws {
+        try append(contentsOf: [record])
+    }
+
+    /// Appends records (existing records are kept).
+    public func append(contentsOf records: [EpochRecord]) throws {
+        let e = JSONEncoder()
+        e.outputFormatting = [.sortedKeys]
+        let existing: Data = FileManager.default.fileExists(atPath: url.path) ? try readData() : Data()
+        var out: Data
+        switch format {
+        case .jsonLines:
+            out = existing
+            if let last = out.last, last != UInt8(ascii: "\n") { out.append(UInt8(ascii: "\n")) }
+            for r in records { out.append(try e.encode(r)); out.append(UInt8(ascii: "\n")) }
+        case .jsonArray:
+            let old = existing.isEmpty ? [] : try Self.decode(existing, path: url.path)
+            e.outputFormatting = [.sortedKeys, .prettyPrinted]
+            out = try e.encode(old + records)
+            out.append(UInt8(ascii: "\n"))
+        }
+        try AtomicFile.write(out, to: url)
+    }
+
+    /// All records in the file (either format); an absent file is an empty log.
+    public func read() throws -> [EpochRecord] {
+        guard FileManager.default.fileExists(atPath: url.path) else { return [] }
+        return try Self.decode(readData(), path: url.path)
+    }
+
+    private func readData() throws -> Data {
+        do { return try Data(contentsOf: url) } catch {
+            throw ReportError.read(path: url.path, reason: "\(error)")
+        }
+    }
+
+    /// Decodes a JSON array or JSON lines.
+    static func decode(_ data: Data, path: String) throws -> [EpochRecord] {
+        let d = JSONDecoder()
+        let first = data.first { ![UInt8(ascii: " "), UInt8(ascii: "\n"), UInt8(ascii: "\r"), UInt8(ascii: "\t")].contains($0) }
+        do {
+            if first == UInt8(ascii: "[") { return try d.decode([EpochRecord].self, from: data) }
+            return try data.split(separator: UInt8(ascii: "\n")).filter { !$0.allSatisfy { $0 == 32 || $0 == 13 } }
+                .map { try d.decode(EpochRecord.self, from: Data($0)) }
+        } catch {
+            throw ReportError.read(path: path, reason: "not a training log: \(error)")
+        }
+    }
+}
