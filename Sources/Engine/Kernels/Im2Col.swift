@@ -14,9 +14,10 @@ enum Im2Col {
         return lo < hi ? lo..<hi : lo..<lo
     }
 
-    /// Fills `col` from the `groupIn` channels of one image starting at `x`.
-    static func pack(_ x: UnsafePointer<Float>, _ col: UnsafeMutablePointer<Float>, _ g: ConvGeometry) {
-        let outW = g.outW, outH = g.outH, hw = g.outPlane, s = g.stride
+    /// Fills `col` from the `groupIn` channels of one image starting at `x`; `ld` is the row stride of `col`
+    /// (several images of a chunk sit side by side, each `outH·outW` columns wide).
+    static func pack(_ x: UnsafePointer<Float>, _ col: UnsafeMutablePointer<Float>, _ g: ConvGeometry, ld: Int? = nil) {
+        let outW = g.outW, outH = g.outH, hw = ld ?? g.outPlane, s = g.stride
         for c in 0..<g.groupIn {
             let plane = x + c * g.inPlane
             for ky in 0..<g.kh {
@@ -45,9 +46,10 @@ enum Im2Col {
         }
     }
 
-    /// Adds the column matrix back onto the `groupIn` channels of one image at `dx` (which it accumulates into).
-    static func unpackAdd(_ col: UnsafePointer<Float>, _ dx: UnsafeMutablePointer<Float>, _ g: ConvGeometry) {
-        let outW = g.outW, outH = g.outH, hw = g.outPlane, s = g.stride
+    /// Adds the column matrix back onto the `groupIn` channels of one image at `dx` (which it accumulates into);
+    /// `ld` as in `pack`.
+    static func unpackAdd(_ col: UnsafePointer<Float>, _ dx: UnsafeMutablePointer<Float>, _ g: ConvGeometry, ld: Int? = nil) {
+        let outW = g.outW, outH = g.outH, hw = ld ?? g.outPlane, s = g.stride
         for c in 0..<g.groupIn {
             let plane = dx + c * g.inPlane
             for ky in 0..<g.kh {
