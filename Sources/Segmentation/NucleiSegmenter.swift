@@ -34,14 +34,14 @@ public struct NucleiSegmenter: Sendable {
         case .fixed(let v):
             threshold = v
             mask = Self.binarise(corrected, width: w, height: h, at: v)
-        case .otsu(let bins):
+        case .otsu(let bins), .otsuLog(let bins):
             guard bins >= 2 else { throw SegmentationError.invalidParameter("Otsu needs ≥ 2 bins, got \(bins)") }
-            threshold = Otsu.threshold(Histogram(corrected, bins: bins))
-            mask = threshold.map { Self.binarise(corrected, width: w, height: h, at: $0) } ?? []
-        case .otsuLog(let bins):
-            guard bins >= 2 else { throw SegmentationError.invalidParameter("Otsu needs ≥ 2 bins, got \(bins)") }
-            let logs = corrected.map { log1p($0) }
-            threshold = Otsu.threshold(Histogram(logs, bins: bins)).map { expm1($0) }
+            let isLog: Bool
+            if case .otsuLog = options.threshold { isLog = true } else { isLog = false }
+            let hist = Histogram(corrected, bins: isLog ? 65536 : bins)
+            threshold = (isLog ? Otsu.thresholdLog(hist, bins: bins) : Otsu.threshold(hist)).map { max($0, contrastFloor(hist)) }
+            // Nothing rises above the floor: a field without nuclei.
+            if let t = threshold, t > hist.upper { threshold = nil }
             mask = threshold.map { Self.binarise(corrected, width: w, height: h, at: $0) } ?? []
         }
         t.threshold = clock.lap()
@@ -80,6 +80,15 @@ public struct NucleiSegmenter: Sendable {
         var r = opts.filtered(labels.relabelled(), intensity: raw)
         r.timings.measure = clock.lap(); r.timings.total = clock.total()
         return r
+    }
+
+    /// The lowest acceptable global threshold: background median + max(minContrast, minSNR × σ),
+    /// σ estimated from the lower half of the histogram (p50 − p16, unaffected by nuclei as long
+    /// as they cover less than half the field). Keeps empty or flat fields from being split at
+    /// their noise (or float rounding) by Otsu.
+    func contrastFloor(_ hist: Histogram) -> Float {
+        let p50 = hist.percentile(50), p16 = hist.percentile(15.87)
+        return p50 + max(options.minContrast, options.minSNR * (p50 - p16))
     }
 
     /// The plane that is segmented and whose raw values are measured.

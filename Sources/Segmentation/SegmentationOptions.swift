@@ -2,7 +2,8 @@
 public enum ThresholdMethod: Sendable, Hashable {
     /// Otsu's threshold on a `bins`-bin histogram over the corrected field's range (default).
     case otsu(bins: Int = 4096)
-    /// Otsu on log(1 + value): for fields mixing dim interphase and saturated mitotic nuclei,
+    /// Otsu on log(1 + value) (default; via a 65536-bin linear histogram re-binned into `bins`
+    /// log bins): for fields mixing dim interphase and saturated mitotic nuclei,
     /// where plain Otsu lands between the two kinds of nuclei instead of below both.
     case otsuLog(bins: Int = 4096)
     /// A fixed threshold in corrected raw units (foreground: value ≥ threshold).
@@ -18,8 +19,12 @@ public enum ThresholdMethod: Sendable, Hashable {
 public struct SegmentationOptions: Sendable, Hashable {
     public var background: BackgroundCorrection = .blockMinimum(block: 128)
     /// Gaussian σ in pixels applied before the threshold (0: none).
-    public var smoothingSigma: Double = 1.5
-    public var threshold: ThresholdMethod = .otsu()
+    public var smoothingSigma: Double = 1.0
+    public var threshold: ThresholdMethod = .otsuLog()
+    /// Global thresholds are raised to at least the background median plus `minContrast` raw
+    /// units and plus `minSNR` noise σ (see `NucleiSegmenter.contrastFloor`); 0 disables.
+    public var minContrast: Float = 20
+    public var minSNR: Float = 5
     /// Adjacency for components and flooding (8: diagonal neighbours join).
     public var connectivity: Connectivity = .eight
     /// Fill background regions enclosed by one object (dark nucleoli, thresholding holes).
@@ -28,9 +33,9 @@ public struct SegmentationOptions: Sendable, Hashable {
     public var splitTouching: Bool = true
     /// A distance maximum becomes its own nucleus only if it rises at least this many pixels
     /// above the saddle joining it to a higher maximum (h of h-maxima).
-    public var minMarkerHeight: Float = 2.0
+    public var minMarkerHeight: Float = 1.5
     /// …and lies at least this many pixels from that maximum.
-    public var minMarkerDistance: Float = 8
+    public var minMarkerDistance: Float = 6
     /// Objects smaller than this (pixels) are dropped (noise, debris).
     public var minArea: Int = 60
     /// Objects larger than this are dropped (clumps, artefacts); nil: no limit.

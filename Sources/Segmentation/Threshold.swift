@@ -1,3 +1,5 @@
+import Foundation
+
 /// A histogram of raw intensities over `[lower, upper]` in equal bins — 16-bit aware: 4096 bins
 /// over the field's actual range resolve a 16-bit image far better than 256 fixed bins would.
 public struct Histogram: Sendable, Equatable {
@@ -82,6 +84,21 @@ public enum Otsu {
         // Ties: thresholds between `first + 1` and `last + 1` (bin edges) are all optimal.
         let lo = h.edge(first + 1), hi = h.edge(last + 1)
         return (lo + hi) / 2
+    }
+
+    /// Otsu on log(1 + value) of non-negative values, from a fine linear histogram (each linear
+    /// bin re-binned at its centre into `bins` log bins), returned in linear units.
+    public static func thresholdLog(_ linear: Histogram, bins: Int = 4096) -> Float? {
+        guard linear.upper > linear.lower, bins > 1 else { return nil }
+        let lo = log1p(max(0, linear.lower)), hi = log1p(max(0, linear.upper))
+        guard hi > lo else { return nil }
+        var counts = [Int](repeating: 0, count: bins)
+        let s = Float(bins) / (hi - lo)
+        for (i, c) in linear.counts.enumerated() where c > 0 {
+            let centre = linear.edge(i) + linear.binWidth / 2
+            counts[min(bins - 1, max(0, Int((log1p(max(0, centre)) - lo) * s)))] += c
+        }
+        return threshold(Histogram(counts: counts, lower: lo, upper: hi)).map { expm1($0) }
     }
 
     /// Otsu threshold of raw values via a `bins`-bin histogram over their range.

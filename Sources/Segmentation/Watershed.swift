@@ -11,48 +11,66 @@ public enum Markers {
                                          minHeight: Float, minDistance: Float = 0,
                                          connectivity: Connectivity = .eight) -> (markers: [Int32], count: Int) {
         let n = w * h
-        var order: [Int32] = []
-        order.reserveCapacity(n)
-        for i in 0..<n where mask[i] != 0 { order.append(Int32(i)) }
-        order.sort { surface[Int($0)] > surface[Int($1)] || (surface[Int($0)] == surface[Int($1)] && $0 < $1) }
-        var parent = [Int32](repeating: -1, count: n)          // -1: not yet visited
-        var peak = [Int32](repeating: -1, count: n)            // per root: its peak pixel
-        var kept = [Bool](repeating: false, count: n)          // per peak pixel: survived as a marker
-        func find(_ x: Int32) -> Int32 {
-            var x = x
-            while parent[Int(x)] != x { let g = parent[Int(parent[Int(x)])]; parent[Int(x)] = g; x = g }
-            return x
-        }
+        // Visit order: value descending, then index ascending — sorted as packed integer keys.
+        var keys: [UInt64] = []
+        keys.reserveCapacity(n)
+        for i in 0..<n where mask[i] != 0 { keys.append(UInt64(~orderedBits(surface[i])) << 32 | UInt64(i)) }
+        keys.sort()
+        let order = keys.map { Int32(truncatingIfNeeded: $0 & 0xFFFF_FFFF) }
+        var parentA = [Int32](repeating: -1, count: n)        // -1: not yet visited
+        var peakA = [Int32](repeating: -1, count: n)          // per root: its peak pixel
+        var keptA = [Bool](repeating: false, count: n)        // per peak pixel: survived as a marker
         let md2 = minDistance * minDistance
         let offsets = neighbourOffsets(connectivity)
-        for p32 in order {
-            let p = Int(p32), px = p % w, py = p / w
-            parent[p] = p32; peak[p] = p32
-            let level = surface[p]
-            for (dx, dy) in offsets {
-                let qx = px + dx, qy = py + dy
-                guard qx >= 0, qx < w, qy >= 0, qy < h else { continue }
-                let q = qy * w + qx
-                guard parent[q] >= 0 else { continue }
-                let rq = find(Int32(q)), rp = find(p32)
-                if rq == rp { continue }
-                // Merge: the basin with the higher peak absorbs the other; decide whether the lower peak is significant.
-                let a = peak[Int(rp)], b = peak[Int(rq)]
-                let (hi, lo) = surface[Int(a)] > surface[Int(b)] || (surface[Int(a)] == surface[Int(b)] && a < b) ? (a, b) : (b, a)
-                if surface[Int(lo)] - level >= minHeight && lo != p32 {
-                    let dxp = Float(Int(lo) % w - Int(hi) % w), dyp = Float(Int(lo) / w - Int(hi) / w)
-                    if dxp * dxp + dyp * dyp >= md2 { kept[Int(lo)] = true }
-                }
-                let (root, child) = peak[Int(rp)] == hi ? (rp, rq) : (rq, rp)
-                parent[Int(child)] = root
+        parentA.withUnsafeMutableBufferPointer { pb in
+        peakA.withUnsafeMutableBufferPointer { kb in
+        keptA.withUnsafeMutableBufferPointer { keb in
+        surface.withUnsafeBufferPointer { sb in
+            let parent = pb.baseAddress!, peak = kb.baseAddress!, kept = keb.baseAddress!, sf = sb.baseAddress!
+            @inline(__always) func find(_ x: Int32) -> Int32 {
+                var x = x
+                while parent[Int(x)] != x { let g = parent[Int(parent[Int(x)])]; parent[Int(x)] = g; x = g }
+                return x
             }
+            for p32 in order {
+                let p = Int(p32), px = p % w, py = p / w
+                parent[p] = p32; peak[p] = p32
+                let level = sf[p]
+                for (dx, dy) in offsets {
+                    let qx = px + dx, qy = py + dy
+                    guard qx >= 0, qx < w, qy >= 0, qy < h else { continue }
+                    let q = qy * w + qx
+                    guard parent[q] >= 0 else { continue }
+                    let rq = find(Int32(q)), rp = find(p32)
+                    if rq == rp { continue }
+                    // The basin with the higher peak absorbs the other; is the lower peak significant?
+                    let a = peak[Int(rp)], b = peak[Int(rq)]
+                    let (hi, lo) = sf[Int(a)] > sf[Int(b)] || (sf[Int(a)] == sf[Int(b)] && a < b) ? (a, b) : (b, a)
+                    if sf[Int(lo)] - level >= minHeight && lo != p32 {
+                        let dxp = Float(Int(lo) % w - Int(hi) % w), dyp = Float(Int(lo) / w - Int(hi) / w)
+                        if dxp * dxp + dyp * dyp >= md2 { kept[Int(lo)] = true }
+                    }
+                    let (root, child) = peak[Int(rp)] == hi ? (rp, rq) : (rq, rp)
+                    parent[Int(child)] = root
+                }
+            }
+            // The highest peak of every connected region is always a marker.
+            for p32 in order where find(p32) == p32 { kept[Int(peak[Int(p32)])] = true }
         }
-        // The highest peak of every connected region is always a marker.
-        for p32 in order where find(p32) == p32 { kept[Int(peak[Int(p32)])] = true }
+        }
+        }
+        }
+        let kept = keptA
         var markers = [Int32](repeating: 0, count: n)
         var count: Int32 = 0
         for i in 0..<n where kept[i] { count += 1; markers[i] = count }
         return (markers, Int(count))
+    }
+
+    /// Float bits mapped to an unsigned integer with the same order.
+    @inline(__always) static func orderedBits(_ v: Float) -> UInt32 {
+        let b = v.bitPattern
+        return b & 0x8000_0000 != 0 ? ~b : b | 0x8000_0000
     }
 
     static func neighbourOffsets(_ c: Connectivity) -> [(Int, Int)] {
