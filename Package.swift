@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "Imaging", targets: ["Imaging"]),
         .library(name: "Datasets", targets: ["Datasets"]),
         .library(name: "CellphaseKit", targets: ["CellphaseKit"]),
+        .library(name: "Segmentation", targets: ["Segmentation"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -35,6 +36,8 @@ let package = Package(
         .target(name: "Imaging", dependencies: ["CTIFF", "CPNG"]),
         // Labelled/unlabelled datasets, splits, budgets, caches, synthetic nuclei.
         .target(name: "Datasets", dependencies: ["Imaging"]),
+        // Whole-field nuclei segmentation: background, thresholds, components, watershed, features, crops.
+        .target(name: "Segmentation", dependencies: ["Imaging"], path: "Sources/Segmentation"),
         // The cellphase domain: models, training, evaluation, benchmarks.
         .target(name: "CellphaseKit", dependencies: ["Engine", "NN", "Imaging", "Datasets"]),
         // The `cellphase` command.
@@ -48,5 +51,6 @@ let package = Package(
         .testTarget(name: "ImagingTests", dependencies: ["Imaging"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Imaging"]),
         .testTarget(name: "CellphaseKitTests", dependencies: ["CellphaseKit"]),
+        .testTarget(name: "SegmentationTests", dependencies: ["Segmentation", "Imaging", "Datasets"]),
     ]
 )
