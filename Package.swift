@@ -23,13 +23,16 @@ let package = Package(
         // C libraries from the system (Debian -dev packages; Homebrew on macOS).
         .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS", pkgConfig: "openblas",
                        providers: [.apt(["libopenblas-dev"]), .brew(["openblas"])]),
+        // oneDNN (Linux): blocked-layout convolutions for inference at the microscope.
+        .systemLibrary(name: "CDNNL", path: "Sources/CDNNL", providers: [.apt(["libdnnl-dev"])]),
         .systemLibrary(name: "CTIFF", path: "Sources/CTIFF", pkgConfig: "libtiff-4",
                        providers: [.apt(["libtiff-dev"]), .brew(["libtiff"])]),
         .systemLibrary(name: "CPNG", path: "Sources/CPNG", pkgConfig: "libpng",
                        providers: [.apt(["libpng-dev"]), .brew(["libpng"])]),
 
         // Tensors, kernels and reverse-mode autodiff.
-        .target(name: "Engine", dependencies: [.target(name: "COpenBLAS", condition: linux)]),
+        .target(name: "Engine", dependencies: [.target(name: "COpenBLAS", condition: linux),
+                                            .target(name: "CDNNL", condition: linux)]),
         // Layers, losses, optimisers, parameter files.
         .target(name: "NN", dependencies: ["Engine"]),
         // Microscopy image I/O (TIFF, PNG), resampling, augmentation.

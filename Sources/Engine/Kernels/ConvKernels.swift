@@ -15,7 +15,7 @@ public enum ConvKernels {
         let size: Int
         let count: Int
         init(_ g: ConvGeometry, perImage: Int) {
-            let workers = Parallel.threadCount
+            let workers = Parallel.workers
             let fit = max(1, chunkBudget / max(perImage, 1))
             var chunks = (g.batch + fit - 1) / fit
             if g.batch >= workers { chunks = ((chunks + workers - 1) / workers) * workers }
@@ -137,7 +137,7 @@ public enum ConvKernels {
         let ptrs = UncheckedSendable((x, dy, dw, forwardWeights, forwardOutput))
         let chunking = Chunking(g, perImage: g.patch * g.outPlane)
         let perChunk = (g.patch + 2 * g.groupOut) * g.outPlane * chunking.size
-        let serial = g.batch < Parallel.threadCount
+        let serial = g.batch < Parallel.workers
         forEachChunk(g, chunking, scratch: perChunk + (serial ? 0 : wCount)) { images, scratch, split in
             let (x, dy, dw, fw, fy) = ptrs.value
             let n = images.count, hw = g.outPlane, ld = n * hw
@@ -174,7 +174,7 @@ public enum ConvKernels {
     /// workers when the batch is smaller than the worker count. `scratch` holds `scratch` floats.
     static func forEachChunk(_ g: ConvGeometry, _ chunking: Chunking, scratch: Int,
                              _ body: (Range<Int>, UnsafeMutablePointer<Float>, Bool) -> Void) {
-        if g.batch < Parallel.threadCount {
+        if g.batch < Parallel.workers {
             withScratch(max(scratch, 1)) { s in
                 for c in 0..<chunking.count { body(chunking.images(c, batch: g.batch), s, true) }
             }
