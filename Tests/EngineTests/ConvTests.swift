@@ -50,6 +50,8 @@ final class ConvTests: XCTestCase {
         Case(n: 1, c: 3, h: 6, w: 6, o: 3, k: 5, stride: 1, groups: 3, padding: .symmetric(2)),  // depthwise, batch 1
         Case(n: 3, c: 3, h: 5, w: 4, o: 7, k: 1, stride: 1, groups: 1, padding: .valid),       // pointwise
         Case(n: 2, c: 3, h: 10, w: 11, o: 2, k: 4, stride: 3, groups: 1, padding: .explicit(top: 2, bottom: 0, left: 1, right: 3)),
+        Case(n: 3, c: 9, h: 7, w: 6, o: 1, k: 3, stride: 1, groups: 1, padding: .same),          // narrow output (direct)
+        Case(n: 1, c: 8, h: 8, w: 9, o: 3, k: 3, stride: 2, groups: 1, padding: .same),          // narrow, strided, batch 1
     ]
 
     func testConvForwardMatchesReference() {

@@ -30,6 +30,7 @@ public enum ConvKernels {
     public static func forward(_ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>,
                                _ y: UnsafeMutablePointer<Float>, _ g: ConvGeometry) {
         if g.isDepthwise { DepthwiseKernels.forward(x, w, y, g); return }
+        if NarrowConvKernels.applies(g) { NarrowConvKernels.forward(x, w, y, g); return }
         let ptrs = UncheckedSendable((x, w, y))
         let chunking = Chunking(g, perImage: g.patch * g.outPlane)
         forEachChunk(g, chunking, scratch: (g.patch + g.groupOut) * g.outPlane * chunking.size) { images, scratch, split in
@@ -69,6 +70,7 @@ public enum ConvKernels {
     public static func backwardData(_ dy: UnsafePointer<Float>, _ w: UnsafePointer<Float>,
                                     _ dx: UnsafeMutablePointer<Float>, _ g: ConvGeometry) {
         if g.isDepthwise { DepthwiseKernels.backwardData(dy, w, dx, g); return }
+        if NarrowConvKernels.applies(g) { NarrowConvKernels.backwardData(dy, w, dx, g); return }
         if SubPixelKernels.applies(g) { SubPixelKernels.backwardData(dy, w, dx, g); return }
         let ptrs = UncheckedSendable((dy, w, dx))
         let chunking = Chunking(g, perImage: g.patch * g.outPlane)
@@ -109,6 +111,7 @@ public enum ConvKernels {
     public static func backwardFilter(_ x: UnsafePointer<Float>, _ dy: UnsafePointer<Float>,
                                       _ dw: UnsafeMutablePointer<Float>, _ g: ConvGeometry) {
         if g.isDepthwise { DepthwiseKernels.backwardFilter(x, dy, dw, g); return }
+        if NarrowConvKernels.applies(g) { NarrowConvKernels.backwardFilter(x, dy, dw, g); return }
         filterGradient(x, dy, dw, g, forwardWeights: nil, forwardOutput: nil)
     }
 
@@ -119,7 +122,7 @@ public enum ConvKernels {
                                                 _ y: UnsafeMutablePointer<Float>,
                                                 _ dyForFilter: UnsafePointer<Float>,
                                                 _ dw: UnsafeMutablePointer<Float>, _ g: ConvGeometry) {
-        if g.isDepthwise {
+        if g.isDepthwise || NarrowConvKernels.applies(g) {
             forward(x, w, y, g)
             backwardFilter(x, dyForFilter, dw, g)
             return
