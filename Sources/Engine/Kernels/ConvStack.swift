@@ -40,6 +40,7 @@ public final class ConvStack: @unchecked Sendable {
     /// `x [N, C, H, W]` through `layers`, NCHW out.
     public func run(_ layers: [ConvStackLayer], weightsVersion: Int, _ x: Tensor) -> Tensor {
         #if canImport(CDNNL)
+        guard DNNL.enabled else { return Self.reference(layers, x) }
         return lock.withLock {
             let plan: Plan
             if let p = plans[x.shape], p.matches(layers) {
@@ -118,13 +119,13 @@ public final class ConvStack: @unchecked Sendable {
                 var wAny = DNNL.descriptor(ws, tag: dnnl_format_tag_any)
                 var dstAny = DNNL.descriptor(g.outputShape, tag: dnnl_format_tag_any)
                 var bMD = DNNL.descriptor([ws[0]], tag: dnnl_x)
-                var strides = DNNL.dims([l.stride, l.stride])
-                var padL = DNNL.dims([g.padTop, g.padLeft]), padR = DNNL.dims([g.padBottom, g.padRight])
+                let strides = DNNL.dims([l.stride, l.stride])
+                let padL = DNNL.dims([g.padTop, g.padLeft]), padR = DNNL.dims([g.padBottom, g.padRight])
                 var desc = dnnl_convolution_desc_t()
                 DNNL.check(withUnsafeMutablePointer(to: &bMD) { b in
                     dnnl_convolution_forward_desc_init(&desc, dnnl_forward_inference, dnnl_convolution_direct,
                                                        &srcAny, &wAny, l.bias == nil ? nil : b, &dstAny,
-                                                       &strides.0, &padL.0, &padR.0)
+                                                       strides, padL, padR)
                 }, "convolution descriptor")
                 var attr: dnnl_primitive_attr_t?
                 DNNL.check(dnnl_primitive_attr_create(&attr), "attributes")

@@ -1,10 +1,18 @@
 #if canImport(CDNNL)
 import CDNNL
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The process-wide oneDNN CPU engine and stream (Linux x86/arm). oneDNN runs its convolutions in blocked
 /// layouts with JIT kernels; it sizes its OpenMP team from `OMP_NUM_THREADS` (all cores by default).
 final class DNNL: @unchecked Sendable {
     static let shared = DNNL()
+    /// oneDNN is used unless `CELLPHASE_DNNL=0` (then convolution stacks run on the engine's portable kernels).
+    static let enabled: Bool = {
+        guard let v = getenv("CELLPHASE_DNNL") else { return true }
+        return String(cString: v) != "0"
+    }()
     let engine: dnnl_engine_t
     let stream: dnnl_stream_t
 
@@ -21,21 +29,16 @@ final class DNNL: @unchecked Sendable {
         if status != dnnl_success { fatalError("oneDNN: \(what()) failed with status \(status.rawValue)") }
     }
 
-    /// `dnnl_dims_t` from a shape.
-    static func dims(_ shape: [Int]) -> dnnl_dims_t {
-        var d: dnnl_dims_t = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
-        withUnsafeMutableBytes(of: &d) { raw in
-            let p = raw.bindMemory(to: Int64.self)
-            for (i, v) in shape.enumerated() { p[i] = Int64(v) }
-        }
-        return d
+    /// A `dnnl_dims_t` argument from a shape (C functions take it as a pointer to 12 int64 values; a Swift
+    /// array passes a pointer to its whole storage, where `&tuple.0` would not be guaranteed to).
+    static func dims(_ shape: [Int]) -> [Int64] {
+        shape.map(Int64.init) + Array(repeating: 0, count: 12 - shape.count)
     }
 
     /// A plain (row-major) memory descriptor, or `any` format for the primitive to choose.
     static func descriptor(_ shape: [Int], tag: dnnl_format_tag_t) -> dnnl_memory_desc_t {
         var md = dnnl_memory_desc_t()
-        var d = dims(shape)
-        check(dnnl_memory_desc_init_by_tag(&md, Int32(shape.count), &d.0, dnnl_f32, tag), "memory descriptor \(shape)")
+        check(dnnl_memory_desc_init_by_tag(&md, Int32(shape.count), dims(shape), dnnl_f32, tag), "memory descriptor \(shape)")
         return md
     }
 
