@@ -94,7 +94,7 @@ struct AnalyzeCommand: ParsableCommand {
             let url = URL(fileURLWithPath: p)
             var isDir: ObjCBool = false
             guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDir) else {
-                throw ValidationError("\(p): no such file or folder")
+                throw CLIError("\(p): no such file or folder")
             }
             if isDir.boolValue {
                 let frames = try FileManager.default.contentsOfDirectory(at: url, includingPropertiesForKeys: nil, options: [.skipsHiddenFiles])

@@ -30,9 +30,9 @@ struct FieldBench: AsyncParsableCommand {
     func log(_ s: String) { FileHandle.standardError.write(Data("… \(s)\n".utf8)) }
 
     func run() async throws {
-        let root = URL(fileURLWithPath: data, relativeTo: URL(fileURLWithPath: FileManager.default.currentDirectoryPath)).standardized
+        let root = URL(fileURLWithPath: data.hasPrefix("/") ? data : FileManager.default.currentDirectoryPath + "/" + data).standardized
         guard FileManager.default.fileExists(atPath: root.path) else {
-            throw ValidationError("\(root.path) not found: the benchmark places real crops from roboscope-zeiss; give --data PATH")
+            throw CLIError("\(root.path) not found: the benchmark places real crops from roboscope-zeiss (crossvalidation1_eq/<CLASS>/*.tif); give --data PATH")
         }
         let classifier = try model.map(ModelLoader.load) ?? ModelLoader.untrainedSGAN()
         log("building a \(side)×\(side) field of \(cells) nuclei from \(root.path)")
@@ -115,4 +115,10 @@ struct FieldBench: AsyncParsableCommand {
             for (k, v) in results { print(k.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + String(format: "%.2f", v)) }
         }
     }
+}
+
+/// A runtime failure reported as "Error: message" (no usage text).
+struct CLIError: Error, CustomStringConvertible {
+    let description: String
+    init(_ message: String) { description = message }
 }

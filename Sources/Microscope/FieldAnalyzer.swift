@@ -71,8 +71,14 @@ public struct FieldAnalyzer: Sendable {
     public var cropper: CropExtractor
     public var rules: [EventRule]
 
+    /// The default framing: a square of 1.0 × the segmented bounding box's longer side. The segmented
+    /// mask already includes the nucleus' soft edge, and this framing matches the roboscope-zeiss
+    /// training crops: classifying placed real crops agreed with classifying the crops directly
+    /// 82 % of the time at 1.0× but 46 % at 1.5× (MicroscopeTests). Bundles should record their framing.
+    public static let defaultCropper = CropExtractor(size: .boundingBox(margin: 1.0, minSide: 16))
+
     public init(classifier: any CellClassifier, segmentation: SegmentationOptions = SegmentationOptions(),
-                cropper: CropExtractor = CropExtractor(), rules: [EventRule] = []) {
+                cropper: CropExtractor = FieldAnalyzer.defaultCropper, rules: [EventRule] = []) {
         self.classifier = classifier; self.segmenter = NucleiSegmenter(options: segmentation)
         self.cropper = cropper; self.rules = rules
     }
