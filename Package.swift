@@ -1,4 +1,4 @@
-// swift-tools-version:6.0
+// swift-tools-version:6.1
 // cellphase — few-label cell-cycle stage classification and real-time microscopy analysis.
 import PackageDescription
 
@@ -15,9 +15,13 @@ let package = Package(
         .library(name: "Datasets", targets: ["Datasets"]),
         .library(name: "CellphaseKit", targets: ["CellphaseKit"]),
         .library(name: "Segmentation", targets: ["Segmentation"]),
+        .library(name: "Microscope", targets: ["Microscope"]),
+        .library(name: "Server", targets: ["Server"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        // The HTTP service only (`Server` target, the CLI and ServerTests); no default traits (no swift-configuration).
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0", traits: []),
     ],
     targets: [
         // C libraries from the system (Debian -dev packages; Homebrew on macOS).
@@ -43,9 +47,17 @@ let package = Package(
         .target(name: "Segmentation", dependencies: ["Imaging"], path: "Sources/Segmentation"),
         // The cellphase domain: models, training, evaluation, benchmarks.
         .target(name: "CellphaseKit", dependencies: ["Engine", "NN", "Imaging", "Datasets"]),
+        // At the microscope: field → nuclei → crops → classes → acquisition events (no HTTP here).
+        .target(name: "Microscope", dependencies: ["Segmentation", "CellphaseKit", "Engine", "NN", "Imaging", "Datasets"]),
+        // `cellphase serve`: the Microscope pipeline over HTTP (Hummingbird lives only here, the CLI and ServerTests).
+        .target(name: "Server", dependencies: [
+            "Microscope", "Segmentation", "Imaging",
+            .product(name: "Hummingbird", package: "hummingbird"),
+        ]),
         // The `cellphase` command.
         .executableTarget(name: "CellphaseCLI", dependencies: [
-            "CellphaseKit", "Engine", "NN", "Imaging", "Datasets",
+            "CellphaseKit", "Engine", "NN", "Imaging", "Datasets", "Segmentation", "Microscope", "Server",
+            .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -55,5 +67,10 @@ let package = Package(
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Imaging"]),
         .testTarget(name: "CellphaseKitTests", dependencies: ["CellphaseKit"]),
         .testTarget(name: "SegmentationTests", dependencies: ["Segmentation", "Imaging", "Datasets"]),
+        .testTarget(name: "MicroscopeTests", dependencies: ["Microscope", "Segmentation", "CellphaseKit", "Engine", "NN", "Imaging", "Datasets"]),
+        .testTarget(name: "ServerTests", dependencies: [
+            "Server", "Microscope", "Segmentation", "CellphaseKit", "Engine", "NN", "Imaging",
+            .product(name: "Hummingbird", package: "hummingbird"),
+        ]),
     ]
 )

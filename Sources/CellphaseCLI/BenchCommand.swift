@@ -4,10 +4,10 @@ import Engine
 import Foundation
 
 /// `cellphase bench …`: speed figures (never assertions).
-struct BenchCommand: ParsableCommand {
+struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "bench", abstract: "Measure speed: the engine (GEMM, convolution, SGAN iteration, latency).",
-        subcommands: [EngineBench.self])
+        commandName: "bench", abstract: "Measure speed: the engine (GEMM, convolution, SGAN iteration, latency) and whole fields.",
+        subcommands: [EngineBench.self, FieldBench.self])
 
     struct EngineBench: ParsableCommand {
         static let configuration = CommandConfiguration(

@@ -2,9 +2,9 @@ import ArgumentParser
 
 /// The `cellphase` command: cell-cycle stage classification from few labels, at microscope speed.
 @main
-struct Cellphase: ParsableCommand {
+struct Cellphase: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cellphase",
         abstract: "Learn cell-cycle stages from few labelled microscopy crops; classify cells in milliseconds.",
-        subcommands: [ExampleCommand.self, DataCommand.self, BenchCommand.self])
+        subcommands: [ExampleCommand.self, DataCommand.self, BenchCommand.self, AnalyzeCommand.self, ServeCommand.self])
 }

@@ -58,6 +58,13 @@ public struct PreprocessSettings: Sendable, Hashable, Codable {
             let bad = zip(sample.files, parts).first { $0.1.width != f.width || $0.1.height != f.height }?.0 ?? sample.files[0]
             throw DatasetError.image(.unsupported(file: bad.path, reason: "channel files differ in size"), row: sample.row)
         }
+        return prepare(image: stacked)
+    }
+
+    /// Prepares an already decoded crop (all its channels stacked), exactly as a file would be:
+    /// combine channels → normalise → square resize. Used for crops cut from whole fields at the
+    /// microscope, so they reach the model as the training crops did.
+    public func prepare(image stacked: Image) -> Image {
         let combined = channels == .sum ? stacked.summedChannels() : stacked
         let normalised = combined.normalized(normalization, summed: channels == .sum ? stacked.channels : 1)
         return normalised.squared(side: side, mode: resize, padding: padding)

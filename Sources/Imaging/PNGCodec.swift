@@ -18,11 +18,35 @@ public enum PNGCodec {
             if !FileManager.default.fileExists(atPath: path) { throw ImagingError.cannotOpen(file: path, reason: "no such file") }
             throw ImagingError.corrupt(file: path, reason: msg)
         }
+        return try finish(&img, name: path)
+    }
+
+    /// Decodes a PNG held in memory (an HTTP body); `name` stands for the file in errors.
+    public static func read(data: Data, name: String = "<memory>") throws -> Image {
+        var img = png_image()
+        img.version = UInt32(PNG_IMAGE_VERSION)
+        let copy = [UInt8](data)
+        // libpng keeps the pointer until the read is finished: begin and finish inside one closure.
+        return try copy.withUnsafeBytes { raw in
+            guard png_image_begin_read_from_memory(&img, raw.baseAddress, raw.count) != 0 else {
+                let msg = message(&img)
+                png_image_free(&img)
+                throw ImagingError.corrupt(file: name, reason: msg)
+            }
+            return try finish(&img, name: name)
+        }
+    }
+
+    private static func finish(_ img: inout png_image, name path: String) throws -> Image {
         let fileFormat = img.format & ~colormap
         img.format = fileFormat
         let is16 = fileFormat & linear != 0
         let stored = (fileFormat & color != 0 ? 3 : 1) + (fileFormat & alpha != 0 ? 1 : 0)
         let width = Int(img.width), height = Int(img.height), n = width * height
+        guard n <= ImageFile.maxSamples / stored else {
+            png_image_free(&img)
+            throw ImagingError.unsupported(file: path, reason: "\(width)×\(height) pixels is more than cellphase reads at once")
+        }
         let bytesPerSample = is16 ? 2 : 1
         var raw = [UInt8](repeating: 0, count: n * stored * bytesPerSample)
         let ok = raw.withUnsafeMutableBytes { png_image_finish_read(&img, nil, $0.baseAddress, 0, nil) }

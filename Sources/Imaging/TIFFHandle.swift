@@ -14,6 +14,8 @@ final class TIFFHandle {
     let path: String
     let messages: Messages
     private let retained: Unmanaged<Messages>
+    /// The bytes of an in-memory TIFF (kept alive while libtiff reads them).
+    private let memory: MemoryTIFF?
 
     /// Silences libtiff's process-wide handlers once (they would print to stderr).
     private static let silenced: Bool = {
@@ -39,7 +41,27 @@ final class TIFFHandle {
             }
             throw ImagingError.cannotOpen(file: path, reason: reason.isEmpty ? "no such file" : reason)
         }
-        self.tif = tif; self.path = path; self.messages = messages; self.retained = retained
+        self.tif = tif; self.path = path; self.messages = messages; self.retained = retained; self.memory = nil
+    }
+
+    /// Opens a TIFF held in memory for reading (`name` stands for the file in error messages).
+    init(bytes: Data, name: String) throws {
+        _ = TIFFHandle.silenced
+        let messages = Messages()
+        let retained = Unmanaged.passRetained(messages)
+        let opts = TIFFOpenOptionsAlloc()
+        defer { TIFFOpenOptionsFree(opts) }
+        let ctx = retained.toOpaque()
+        TIFFOpenOptionsSetErrorHandlerExtR(opts, tiffErrorHandler, ctx)
+        TIFFOpenOptionsSetWarningHandlerExtR(opts, tiffWarningHandler, ctx)
+        let memory = MemoryTIFF(bytes)
+        let client = Unmanaged.passUnretained(memory).toOpaque()
+        guard let tif = TIFFClientOpenExt(name, "r", client, memRead, memWrite, memSeek, memClose, memSize, memMap, memUnmap, opts) else {
+            retained.release()
+            let reason = messages.errors.joined(separator: "; ")
+            throw ImagingError.corrupt(file: name, reason: reason.isEmpty ? "not a readable TIFF" : reason)
+        }
+        self.tif = tif; self.path = name; self.messages = messages; self.retained = retained; self.memory = memory
     }
 
     deinit {
@@ -94,3 +116,48 @@ private let tiffWarningHandler: TIFFErrorHandlerExtR = { _, ctx, _, fmt, args in
     Unmanaged<TIFFHandle.Messages>.fromOpaque(ctx).takeUnretainedValue().warnings.append(format(fmt, args))
     return 1
 }
+
+/// A read-only in-memory file for libtiff's client I/O.
+final class MemoryTIFF {
+    let base: UnsafeMutableRawPointer
+    let count: Int
+    var offset = 0
+    init(_ data: Data) {
+        count = data.count
+        base = UnsafeMutableRawPointer.allocate(byteCount: max(count, 1), alignment: 16)
+        data.withUnsafeBytes { if let p = $0.baseAddress, count > 0 { base.copyMemory(from: p, byteCount: count) } }
+    }
+    deinit { base.deallocate() }
+    static func from(_ h: thandle_t?) -> MemoryTIFF { Unmanaged<MemoryTIFF>.fromOpaque(UnsafeRawPointer(h!)).takeUnretainedValue() }
+}
+
+private let memRead: TIFFReadWriteProc = { h, buf, size in
+    let m = MemoryTIFF.from(h)
+    let n = max(0, min(Int(size), m.count - m.offset))
+    if n > 0, let buf { buf.copyMemory(from: m.base + m.offset, byteCount: n) }
+    m.offset += n
+    return tmsize_t(n)
+}
+private let memWrite: TIFFReadWriteProc = { _, _, _ in 0 }
+private let memSeek: TIFFSeekProc = { h, off, whence in
+    let m = MemoryTIFF.from(h)
+    let target: Int
+    switch whence {
+    case SEEK_SET: target = Int(truncatingIfNeeded: off)
+    case SEEK_CUR: target = m.offset + Int(truncatingIfNeeded: off)
+    case SEEK_END: target = m.count + Int(truncatingIfNeeded: off)
+    default: return toff_t.max
+    }
+    guard target >= 0 else { return toff_t.max }
+    m.offset = target
+    return toff_t(target)
+}
+private let memClose: TIFFCloseProc = { _ in 0 }
+private let memSize: TIFFSizeProc = { h in toff_t(MemoryTIFF.from(h).count) }
+private let memMap: TIFFMapFileProc = { h, base, size in
+    let m = MemoryTIFF.from(h)
+    base?.pointee = m.base
+    size?.pointee = toff_t(m.count)
+    return 1
+}
+private let memUnmap: TIFFUnmapFileProc = { _, _, _ in }

@@ -23,6 +23,23 @@ public enum TIFFReader {
         return try readDirectory(h)
     }
 
+    /// The first page of a TIFF held in memory (an HTTP body); `name` stands for the file in errors.
+    public static func read(data: Data, name: String = "<memory>") throws -> Image {
+        let h = try TIFFHandle(bytes: data, name: name)
+        return try readDirectory(h)
+    }
+
+    /// Every page of a TIFF held in memory.
+    public static func readPages(data: Data, name: String = "<memory>") throws -> [Image] {
+        let h = try TIFFHandle(bytes: data, name: name)
+        var pages: [Image] = []
+        repeat {
+            pages.append(try readDirectory(h))
+        } while TIFFReadDirectory(h.tif) == 1
+        if !h.messages.errors.isEmpty { throw ImagingError.corrupt(file: h.path, reason: h.errorText) }
+        return pages
+    }
+
     /// Number of pages without decoding pixel data.
     public static func pageCount(_ url: URL) throws -> Int {
         let h = try TIFFHandle(path: url.path, mode: "r")
@@ -35,6 +52,9 @@ public enum TIFFReader {
             throw ImagingError.corrupt(file: file, reason: "missing image dimensions")
         }
         let width = Int(w32), height = Int(h32)
+        guard width * height <= ImageFile.maxSamples / 4 else {
+            throw ImagingError.unsupported(file: file, reason: "\(width)×\(height) pixels is more than cellphase reads at once")
+        }
         let bits = Int(h.u16(TIFFTAG_BITSPERSAMPLE, default: 1)!)
         let spp = Int(h.u16(TIFFTAG_SAMPLESPERPIXEL, default: 1)!)
         let sampleFormat = Int32(h.u16(TIFFTAG_SAMPLEFORMAT, default: UInt16(SAMPLEFORMAT_UINT))!)

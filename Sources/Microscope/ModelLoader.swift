@@ -1,0 +1,89 @@
+import CellphaseKit
+import Datasets
+import Engine
+import Foundation
+import NN
+
+/// The JSON config saved next to a model's parameters (`Module.saveState(to:config:)` writes
+/// `model.safetensors` and `model.json`), enough to rebuild the model for inference at the microscope.
+/// Until model bundles (`NAME.cellphase/`) land on main this is what `--model` reads; the loading path is
+/// the single function `ModelLoader.load(_:)`, which a bundle adapter will replace.
+public struct ClassifierConfig: Codable, Sendable, Equatable {
+    /// "sgan" (SGAN discriminator, SGAN paper section 4.1.1) or "lowdepth" (the paper's low-depth CNN, 6.2.2).
+    public var architecture: String
+    public var classes: [String]
+    public var preprocessing: PreprocessSettings
+    public var channels: Int
+    /// SGAN layer widths (architecture "sgan").
+    public var sgan: SGANConfig?
+    /// Convolution filters (architecture "lowdepth").
+    public var filters: [Int]?
+    public var metrics: [String: Double]?
+    public var name: String?
+
+    public init(architecture: String, classes: [String], preprocessing: PreprocessSettings, channels: Int = 1,
+                sgan: SGANConfig? = nil, filters: [Int]? = nil, metrics: [String: Double]? = nil, name: String? = nil) {
+        self.architecture = architecture; self.classes = classes; self.preprocessing = preprocessing; self.channels = channels
+        self.sgan = sgan; self.filters = filters; self.metrics = metrics; self.name = name
+    }
+
+    /// Builds the (untrained) module this config describes.
+    public func makeModule(seed: UInt64 = 0) throws -> Module {
+        var rng = RandomSource(seed: seed)
+        switch architecture {
+        case "sgan":
+            var c = sgan ?? SGANConfig.classic(classes: classes.count)
+            c.classes = classes.count; c.channels = channels; c.imageSize = preprocessing.side
+            return SGANDiscriminator(c, rng: &rng)
+        case "lowdepth":
+            return LowDepthCNN(inputSide: preprocessing.side, channels: channels, classes: classes.count,
+                               filters: filters ?? [32, 64, 128], rng: &rng)
+        default:
+            throw ClassifierError.badModel("unknown architecture '\(architecture)' (known: sgan, lowdepth)")
+        }
+    }
+}
+
+/// Loading a classifier for `cellphase analyze`, `serve` and `bench field`.
+public enum ModelLoader {
+    /// Class names of roboscope-zeiss in folder order (used by the untrained timing model).
+    public static let roboscopeClasses = ["A", "I", "J", "M", "P", "PM", "T"]
+
+    /// The one loading path. `spec` is
+    /// - a folder holding `model.safetensors` + `model.json` (a `ClassifierConfig`),
+    /// - a `.safetensors` file with its `.json` config beside it, or
+    /// - `untrained-sgan`: the classic SGAN discriminator with 7 roboscope classes and random
+    ///   weights — for timing and plumbing only, its classes mean nothing.
+    public static func load(_ spec: String) throws -> ModuleClassifier {
+        if spec == "untrained-sgan" { return untrainedSGAN() }
+        var url = URL(fileURLWithPath: spec)
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDir) else {
+            throw ClassifierError.badModel("\(spec): no such file or folder (give a folder with model.safetensors + model.json, a .safetensors file, or untrained-sgan)")
+        }
+        if isDir.boolValue { url = url.appendingPathComponent("model.safetensors") }
+        let config: ClassifierConfig
+        do { config = try Module.loadConfig(ClassifierConfig.self, for: url) } catch {
+            throw ClassifierError.badModel("\(Module.configURL(for: url).path): cannot read the model config: \(error)")
+        }
+        let module = try config.makeModule()
+        do { try module.loadState(from: url) } catch { throw ClassifierError.badModel("\(url.path): \(error)") }
+        return ModuleClassifier(model: module, classes: config.classes, settings: config.preprocessing, channels: config.channels,
+                                name: config.name ?? url.deletingLastPathComponent().lastPathComponent,
+                                architecture: config.architecture, metrics: config.metrics ?? [:])
+    }
+
+    /// Saves `module` with its config into `folder` (`model.safetensors` + `model.json`).
+    public static func save(_ module: Module, config: ClassifierConfig, to folder: URL) throws {
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        try module.saveState(to: folder.appendingPathComponent("model.safetensors"), config: config)
+    }
+
+    /// `SGANDiscriminator(.classic(classes: 7))` with seeded random weights, GAN preprocessing.
+    public static func untrainedSGAN(seed: UInt64 = 1) -> ModuleClassifier {
+        var rng = RandomSource(seed: seed)
+        let d = SGANDiscriminator(.classic(classes: roboscopeClasses.count), rng: &rng)
+        return ModuleClassifier(model: d, classes: roboscopeClasses, settings: .gan, name: "untrained-sgan",
+                                architecture: "sgan", trained: false)
+    }
+}

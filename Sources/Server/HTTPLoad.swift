@@ -1,0 +1,73 @@
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
+/// A small closed-loop HTTP load generator (Foundation's URLSession; loopback only): `clients`
+/// concurrent clients each post the same body until `requests` are sent or `seconds` pass.
+/// Used by `cellphase bench field` to measure the HTTP path the microscope hook takes.
+public enum HTTPLoad {
+    public struct Report: Sendable {
+        /// Latencies of successful (2xx) requests, seconds, sorted.
+        public var latencies: [Double]
+        public var statuses: [Int: Int]
+        public var transportErrors: Int
+        public var seconds: Double
+        public var errors: Int { transportErrors + statuses.filter { $0.key < 200 || $0.key >= 300 }.values.reduce(0, +) }
+        public func percentile(_ p: Double) -> Double {
+            guard !latencies.isEmpty else { return .nan }
+            return latencies[min(latencies.count - 1, max(0, Int((p / 100 * Double(latencies.count - 1)).rounded())))]
+        }
+    }
+
+    final class Box: @unchecked Sendable {
+        let lock = NSLock()
+        var latencies: [Double] = [], statuses: [Int: Int] = [:], transport = 0, sent = 0
+    }
+
+    /// Runs the load; stops after `requests` in all (nil: no limit) or `seconds` (nil: no limit).
+    public static func run(url: URL, body: Data, headers: [String: String] = [:], clients: Int,
+                           requests: Int?, seconds: Double?, progress: (@Sendable (Int) -> Void)? = nil) async -> Report {
+        let config = URLSessionConfiguration.ephemeral
+        config.httpMaximumConnectionsPerHost = clients
+        config.timeoutIntervalForRequest = 120
+        let session = URLSession(configuration: config)
+        let box = Box()
+        let start = Date()
+        let deadline = seconds.map { start.addingTimeInterval($0) }
+        await withTaskGroup(of: Void.self) { group in
+            for _ in 0..<clients {
+                group.addTask {
+                    while true {
+                        let (stop, n) = box.lock.withLock { () -> (Bool, Int) in
+                            let stop = (requests.map { box.sent >= $0 } ?? false) || (deadline.map { Date() >= $0 } ?? false)
+                            if !stop { box.sent += 1 }
+                            return (stop, box.sent)
+                        }
+                        if stop { return }
+                        if n % 50 == 0 { progress?(n) }
+                        var req = URLRequest(url: url)
+                        req.httpMethod = "POST"
+                        req.httpBody = body
+                        for (k, v) in headers { req.setValue(v, forHTTPHeaderField: k) }
+                        let t0 = DispatchTime.now().uptimeNanoseconds
+                        do {
+                            let (_, resp) = try await session.data(for: req)
+                            let dt = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
+                            let code = (resp as? HTTPURLResponse)?.statusCode ?? 0
+                            box.lock.withLock {
+                                box.statuses[code, default: 0] += 1
+                                if (200..<300).contains(code) { box.latencies.append(dt) }
+                            }
+                        } catch {
+                            box.lock.withLock { box.transport += 1 }
+                        }
+                    }
+                }
+            }
+        }
+        session.finishTasksAndInvalidate()
+        return box.lock.withLock { Report(latencies: box.latencies.sorted(), statuses: box.statuses, transportErrors: box.transport,
+                      seconds: Date().timeIntervalSince(start)) }
+    }
+}

@@ -1,0 +1,68 @@
+import Datasets
+import Engine
+import Foundation
+import Imaging
+import NN
+import XCTest
+@testable import CellphaseKit
+@testable import Microscope
+@testable import Segmentation
+
+/// Locates `shared/data/NAME` by walking up from this file; skips the test when absent.
+func sharedData(_ name: String, file: String = #filePath) throws -> URL {
+    var dir = URL(fileURLWithPath: file).deletingLastPathComponent()
+    while dir.path != "/" {
+        for candidate in [dir.appendingPathComponent("shared/data"), dir.appendingPathComponent("../shared/data").standardized] {
+            let url = candidate.appendingPathComponent(name)
+            if FileManager.default.fileExists(atPath: url.path) { return url }
+        }
+        dir = dir.deletingLastPathComponent()
+    }
+    throw XCTSkip("shared/data/\(name) not found")
+}
+
+func temporaryDirectory(_ name: String = #function) throws -> URL {
+    let url = FileManager.default.temporaryDirectory
+        .appendingPathComponent("cellphase-scope-\(name.filter(\.isLetter))-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    return url
+}
+
+/// SyntheticNuclei crops of two phases (no shared data needed).
+func syntheticCrops(perPhase: Int = 12, phases: [CellPhase] = [.interphase, .metaphase]) -> [SourceCrop] {
+    let gen = SyntheticNuclei(side: 64, format: .uint16, seed: 11)
+    return phases.flatMap { p in (0..<perPhase).map { SourceCrop(image: gen.image(p, index: $0), className: p.rawValue) } }
+}
+
+/// A small field of synthetic nuclei.
+func smallField(count: Int = 16, side: Int = 512, seed: UInt64 = 3) throws -> SyntheticField {
+    var o = SyntheticFieldOptions()
+    o.width = side; o.height = side; o.count = count; o.touchingPairs = 0; o.seed = seed
+    return try SyntheticField.generate(sources: syntheticCrops(), options: o)
+}
+
+/// An untrained small SGAN discriminator classifier (plumbing tests only).
+func tinyClassifier(classes: [String] = ["interphase", "metaphase"], seed: UInt64 = 5) -> ModuleClassifier {
+    var rng = RandomSource(seed: seed)
+    var c = SGANConfig.classic(classes: classes.count)
+    c.discriminatorFilters = [8, 8, 8, 8]
+    return ModuleClassifier(model: SGANDiscriminator(c, rng: &rng), classes: classes, settings: .gan, name: "tiny", architecture: "sgan", trained: false)
+}
+
+/// Greedy one-to-one matching of expected points to object centroids within `maxDistance`.
+func match(_ expected: [(Double, Double)], _ objects: [ObjectResult], maxDistance: Double) -> [(Int, Int)] {
+    var cand: [(Double, Int, Int)] = []
+    for (i, e) in expected.enumerated() {
+        for (j, o) in objects.enumerated() {
+            let dx = e.0 - o.centroidX, dy = e.1 - o.centroidY
+            let d = (dx * dx + dy * dy).squareRoot()
+            if d <= maxDistance { cand.append((d, i, j)) }
+        }
+    }
+    cand.sort { $0.0 < $1.0 }
+    var usedE = Set<Int>(), usedO = Set<Int>(), out: [(Int, Int)] = []
+    for (_, i, j) in cand where !usedE.contains(i) && !usedO.contains(j) {
+        usedE.insert(i); usedO.insert(j); out.append((i, j))
+    }
+    return out
+}
