@@ -124,7 +124,7 @@ public final class ModuleClassifier: CellClassifier, @unchecked Sendable {
         while start < crops.count {
             let n = min(maxBatch, crops.count - start)
             let x = Tensor(shape: [n, channels, side, side], values: Array(data[(start * sample)..<((start + n) * sample)]))
-            let probs = model(Variable(x)).softmax().value
+            let probs = Variable(model.infer(x)).softmax().value  // the fast inference path (oneDNN stack)
             let k = probs.shape.last ?? 0
             guard k == classes.count else { throw ClassifierError.badModel("model outputs \(k) classes, \(classes.count) names given") }
             let flat = probs.scalars
