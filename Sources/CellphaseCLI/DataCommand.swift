@@ -12,7 +12,7 @@ struct DataCommand: ParsableCommand {
 
     /// Where the data is and how to read it (shared by the subcommands).
     struct Source: ParsableArguments {
-        @Argument(help: "Dataset folder: ROOT/<class>/*, ROOT/<fold>/<class>/*, or the base folder of --manifest.")
+        @Argument(help: "Dataset folder: ROOT/<class>/*, ROOT/<fold>/<class>/*, the base folder of --manifest, or a CSV manifest.")
         var root: String
 
         @Option(help: "CSV manifest (path,label[,group][,channel2…] or any CSV with --path-column etc.). Relative paths are resolved against ROOT.")
@@ -35,7 +35,13 @@ struct DataCommand: ParsableCommand {
 
         func load() throws -> Dataset {
             let mapping = try ClassMapping(classes: classes, groupSpecs: group, drop: drop)
-            let rootURL = URL(fileURLWithPath: root)
+            var rootURL = URL(fileURLWithPath: root)
+            var manifest = self.manifest
+            // A CSV given as ROOT is a manifest whose relative paths start from its own folder.
+            if manifest == nil, rootURL.pathExtension.lowercased() == "csv" {
+                manifest = rootURL.path
+                rootURL = rootURL.deletingLastPathComponent()
+            }
             if let manifest {
                 let url = URL(fileURLWithPath: manifest, relativeTo: URL(fileURLWithPath: FileManager.default.currentDirectoryPath))
                 let custom = pathColumn != "path" || labelColumn != "label" || !groupColumn.isEmpty || !channelColumn.isEmpty || linkTracks
