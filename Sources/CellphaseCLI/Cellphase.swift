@@ -6,5 +6,6 @@ struct Cellphase: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cellphase",
         abstract: "Learn cell-cycle stages from few labelled microscopy crops; classify cells in milliseconds.",
-        subcommands: [ExampleCommand.self, DataCommand.self, BenchCommand.self])
+        subcommands: [ExampleCommand.self, TrainCommand.self, EvaluateCommand.self, CVCommand.self, PredictCommand.self,
+                      DataCommand.self, BenchCommand.self])
 }
