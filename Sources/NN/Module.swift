@@ -22,6 +22,11 @@ open class Module {
         fatalError("\(type(of: self)) does not implement callAsFunction")
     }
 
+    /// Inference on a batch for throughput (a field of cells at the microscope). By default the batch is cut
+    /// into chunks that each core runs through the whole model (`chunkedInference`); modules with a faster
+    /// plan (a convolution stack on oneDNN) override it. Equals `self(Variable(x)).value` up to rounding.
+    open func infer(_ x: Tensor) -> Tensor { chunkedInference(x) }
+
     // MARK: Registration
 
     /// Registers a weight or buffer under `name` (unique within this module) and returns it.

@@ -104,8 +104,8 @@ public struct EngineBenchmark {
         var rng = RandomSource(seed: 5)
         let cell = Tensor.uniform([1, 1, 64, 64], low: -1, high: 1, rng: &rng)
         let field = Tensor.uniform([250, 1, 64, 64], low: -1, high: 1, rng: &rng)
-        let tc = Stopwatch.median(repeats: cellCalls, warmup: 20) { _ = d(Variable(cell)) }
-        let tf = Stopwatch.median(repeats: 20, warmup: 3) { _ = d(Variable(field)) }
+        let tc = Stopwatch.median(repeats: cellCalls, warmup: 20) { _ = d.infer(cell) }
+        let tf = Stopwatch.median(repeats: 20, warmup: 3) { _ = d.infer(field) }
         return (tc, tf)
     }
 }

@@ -60,6 +60,9 @@ public final class SGANDiscriminator: Module {
 
     /// Class logits `[N, K]` of images `[N, C, H, W]` in [-1, 1].
     public override func callAsFunction(_ x: Variable) -> Variable { head(backbone(x)) }
+
+    /// Class logits in inference mode, the backbone as one convolution stack (section 6: classification on the fly).
+    public override func infer(_ x: Tensor) -> Tensor { head(Variable(backbone.infer(x))).value }
 }
 
 /// The SGAN generator: z ~ N(0, I) → Dense → LeakyReLU → four stride-2 transposed-convolution blocks

@@ -4,7 +4,10 @@
 /// `grad` accumulates over backward passes until an optimiser consumes and clears it.
 public final class Parameter: @unchecked Sendable {
     public var name: String
-    public var value: Tensor
+    /// The tensor; every write bumps `version` (inference plans re-read weights only when it changes).
+    public var value: Tensor { didSet { version &+= 1 } }
+    /// Counts writes to `value`.
+    public private(set) var version = 0
     public var grad: Tensor?
     /// Weights are trainable; buffers (running statistics) are saved but never receive gradients.
     public let isBuffer: Bool

@@ -1,27 +1,66 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 /// 2-D convolution as im2col + GEMM (with a direct kernel for depthwise convolutions): forward, gradient with
 /// respect to the input, gradient with respect to the filter.
 ///
-/// Work is split over the batch, one image per worker at a time with single-threaded BLAS; a batch smaller than
-/// the number of workers splits each GEMM instead (one cell at the microscope still uses every core).
-/// Transposed convolutions reuse these three functions with the roles of input and output swapped.
+/// Images are processed in chunks: the im2col matrices of a chunk sit side by side, so one GEMM covers the chunk
+/// (BLAS packs the filter once per chunk instead of once per image, and the filter gradient's GEMM gets a long
+/// inner dimension). Chunks are spread over the workers with single-threaded BLAS; a batch smaller than the
+/// number of workers splits each GEMM instead (one cell at the microscope still uses every core).
+/// Transposed convolutions reuse these functions with the roles of input and output swapped.
 public enum ConvKernels {
+    /// Upper bound on one chunk's im2col matrix (floats): a few MB, so it stays near the cache.
+    static let chunkBudget = 1 << 20
+
+    /// A partition of the batch into chunks of consecutive images.
+    struct Chunking {
+        let size: Int
+        let count: Int
+        init(_ g: ConvGeometry, perImage: Int) {
+            let workers = Parallel.workers
+            let fit = max(1, chunkBudget / max(perImage, 1))
+            var chunks = (g.batch + fit - 1) / fit
+            if g.batch >= workers { chunks = ((chunks + workers - 1) / workers) * workers }
+            chunks = min(max(chunks, 1), g.batch)
+            size = (g.batch + chunks - 1) / chunks
+            count = (g.batch + size - 1) / size
+        }
+        func images(_ c: Int, batch: Int) -> Range<Int> { (c * size)..<min(batch, (c + 1) * size) }
+    }
+
     /// `y = conv(x, w)` (no bias); `y` is overwritten.
     public static func forward(_ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>,
                                _ y: UnsafeMutablePointer<Float>, _ g: ConvGeometry) {
         if g.isDepthwise { DepthwiseKernels.forward(x, w, y, g); return }
         let ptrs = UncheckedSendable((x, w, y))
-        forEachImage(g, scratch: g.isPointwise ? 0 : g.patch * g.outPlane) { n, col, parallelGemm in
+        let chunking = Chunking(g, perImage: g.patch * g.outPlane)
+        forEachChunk(g, chunking, scratch: (g.patch + g.groupOut) * g.outPlane * chunking.size) { images, scratch, split in
             let (x, w, y) = ptrs.value
+            let n = images.count, hw = g.outPlane, ld = n * hw
+            let col = scratch, out = scratch + g.patch * ld
             for grp in 0..<g.groups {
-                let xg = x + (n * g.inC + grp * g.groupIn) * g.inPlane
-                let b: UnsafePointer<Float>
-                if g.isPointwise { b = xg } else { Im2Col.pack(xg, col, g); b = UnsafePointer(col) }
-                gemm(parallelGemm, transA: false, transB: false, m: g.groupOut, n: g.outPlane, k: g.patch,
-                     a: w + grp * g.groupOut * g.patch, lda: g.patch, b: b, ldb: g.outPlane, beta: 0,
-                     c: y + (n * g.outC + grp * g.groupOut) * g.outPlane, ldc: g.outPlane)
+                let wg = w + grp * g.groupOut * g.patch
+                if n == 1 {
+                    let i = images.lowerBound
+                    let xg = x + (i * g.inC + grp * g.groupIn) * g.inPlane
+                    let b: UnsafePointer<Float>
+                    if g.isPointwise { b = xg } else { Im2Col.pack(xg, col, g); b = UnsafePointer(col) }
+                    gemm(split, transA: false, transB: false, m: g.groupOut, n: hw, k: g.patch, a: wg, lda: g.patch,
+                         b: b, ldb: hw, beta: 0, c: y + (i * g.outC + grp * g.groupOut) * hw, ldc: hw)
+                    continue
+                }
+                for (j, i) in images.enumerated() {
+                    let xg = x + (i * g.inC + grp * g.groupIn) * g.inPlane
+                    if g.isPointwise {
+                        for c in 0..<g.groupIn { (col + c * ld + j * hw).update(from: xg + c * hw, count: hw) }
+                    } else {
+                        Im2Col.pack(xg, col + j * hw, g, ld: ld)
+                    }
+                }
+                gemm(split, transA: false, transB: false, m: g.groupOut, n: ld, k: g.patch, a: wg, lda: g.patch,
+                     b: col, ldb: ld, beta: 0, c: out, ldc: ld)
+                for (j, i) in images.enumerated() {
+                    let dst = y + (i * g.outC + grp * g.groupOut) * hw
+                    for o in 0..<g.groupOut { (dst + o * hw).update(from: out + o * ld + j * hw, count: hw) }
+                }
             }
         }
     }
@@ -30,22 +69,37 @@ public enum ConvKernels {
     public static func backwardData(_ dy: UnsafePointer<Float>, _ w: UnsafePointer<Float>,
                                     _ dx: UnsafeMutablePointer<Float>, _ g: ConvGeometry) {
         if g.isDepthwise { DepthwiseKernels.backwardData(dy, w, dx, g); return }
-        if SubPixelKernels.applies(g) && getenv("CP_NO_SUBPIXEL") == nil { SubPixelKernels.backwardData(dy, w, dx, g); return }
+        if SubPixelKernels.applies(g) { SubPixelKernels.backwardData(dy, w, dx, g); return }
         let ptrs = UncheckedSendable((dy, w, dx))
-        forEachImage(g, scratch: g.isPointwise ? 0 : g.patch * g.outPlane) { n, col, parallelGemm in
+        let chunking = Chunking(g, perImage: g.patch * g.outPlane)
+        let perChunk = (g.patch + g.groupOut) * g.outPlane * chunking.size
+        forEachChunk(g, chunking, scratch: perChunk) { images, scratch, split in
             let (dy, w, dx) = ptrs.value
+            let n = images.count, hw = g.outPlane, ld = n * hw
+            let col = scratch, gathered = scratch + g.patch * ld
             for grp in 0..<g.groups {
-                let dyg = dy + (n * g.outC + grp * g.groupOut) * g.outPlane
-                let dxg = dx + (n * g.inC + grp * g.groupIn) * g.inPlane
                 let wg = w + grp * g.groupOut * g.patch
-                if g.isPointwise {
-                    gemm(parallelGemm, transA: true, transB: false, m: g.patch, n: g.outPlane, k: g.groupOut,
-                         a: wg, lda: g.patch, b: dyg, ldb: g.outPlane, beta: 0, c: dxg, ldc: g.outPlane)
+                // Output gradients of the chunk side by side: [groupOut, n·hw].
+                let b: UnsafePointer<Float>
+                if n == 1 {
+                    b = dy + (images.lowerBound * g.outC + grp * g.groupOut) * hw
                 } else {
-                    gemm(parallelGemm, transA: true, transB: false, m: g.patch, n: g.outPlane, k: g.groupOut,
-                         a: wg, lda: g.patch, b: dyg, ldb: g.outPlane, beta: 0, c: col, ldc: g.outPlane)
-                    dxg.update(repeating: 0, count: g.groupIn * g.inPlane)
-                    Im2Col.unpackAdd(col, dxg, g)
+                    for (j, i) in images.enumerated() {
+                        let src = dy + (i * g.outC + grp * g.groupOut) * hw
+                        for o in 0..<g.groupOut { (gathered + o * ld + j * hw).update(from: src + o * hw, count: hw) }
+                    }
+                    b = UnsafePointer(gathered)
+                }
+                gemm(split, transA: true, transB: false, m: g.patch, n: ld, k: g.groupOut, a: wg, lda: g.patch,
+                     b: b, ldb: ld, beta: 0, c: col, ldc: ld)
+                for (j, i) in images.enumerated() {
+                    let dxg = dx + (i * g.inC + grp * g.groupIn) * g.inPlane
+                    if g.isPointwise {
+                        for c in 0..<g.groupIn { (dxg + c * hw).update(from: col + c * ld + j * hw, count: hw) }
+                    } else {
+                        dxg.update(repeating: 0, count: g.groupIn * g.inPlane)
+                        Im2Col.unpackAdd(col + j * hw, dxg, g, ld: ld)
+                    }
                 }
             }
         }
@@ -55,99 +109,93 @@ public enum ConvKernels {
     public static func backwardFilter(_ x: UnsafePointer<Float>, _ dy: UnsafePointer<Float>,
                                       _ dw: UnsafeMutablePointer<Float>, _ g: ConvGeometry) {
         if g.isDepthwise { DepthwiseKernels.backwardFilter(x, dy, dw, g); return }
-        let wCount = g.outC * g.patch
-        dw.update(repeating: 0, count: wCount)
-        let lock = Lock()
-        let ptrs = UncheckedSendable((x, dy, dw))
-        let colCount = g.isPointwise ? 0 : g.patch * g.outPlane
-        let accumulate = { (images: Range<Int>, parallelGemm: Bool, target: UnsafeMutablePointer<Float>,
-                            col: UnsafeMutablePointer<Float>) in
-            let (x, dy, _) = ptrs.value
-            for n in images {
-                for grp in 0..<g.groups {
-                    let xg = x + (n * g.inC + grp * g.groupIn) * g.inPlane
-                    let b: UnsafePointer<Float>
-                    if g.isPointwise { b = xg } else { Im2Col.pack(xg, col, g); b = UnsafePointer(col) }
-                    gemm(parallelGemm, transA: false, transB: true, m: g.groupOut, n: g.patch, k: g.outPlane,
-                         a: dy + (n * g.outC + grp * g.groupOut) * g.outPlane, lda: g.outPlane,
-                         b: b, ldb: g.outPlane, beta: 1, c: target + grp * g.groupOut * g.patch, ldc: g.patch)
-                }
-            }
-        }
-        if g.batch < Parallel.threadCount {
-            withScratch(max(colCount, 1)) { col in accumulate(0..<g.batch, true, ptrs.value.2, col) }
-            return
-        }
-        let acc = UncheckedSendable(accumulate)
-        Parallel.forChunks(g.batch, costPerItem: 1 << 20) { images in
-            withScratch(wCount, zeroed: true) { local in
-                withScratch(max(colCount, 1)) { col in acc.value(images, false, local, col) }
-                lock.withLock {
-                    let dw = ptrs.value.2
-                    for i in 0..<wCount { dw[i] += local[i] }
-                }
-            }
-        }
+        filterGradient(x, dy, dw, g, forwardWeights: nil, forwardOutput: nil)
     }
 
-    /// `y = conv(x, w)` and `dw = ∂(Σ dyForFilter·conv(x, w))/∂w` in one pass, packing each image's im2col
+    /// `y = conv(x, w)` and `dw = ∂(Σ dyForFilter·conv(x, w))/∂w` in one pass, packing each chunk's im2col
     /// matrix once for both GEMMs (the backward pass of a transposed convolution needs exactly these two).
     /// `y` and `dw` are overwritten.
     public static func forwardAndFilterGradient(_ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>,
                                                 _ y: UnsafeMutablePointer<Float>,
                                                 _ dyForFilter: UnsafePointer<Float>,
                                                 _ dw: UnsafeMutablePointer<Float>, _ g: ConvGeometry) {
-        if g.isDepthwise || g.isPointwise || g.groups > 1 {
+        if g.isDepthwise {
             forward(x, w, y, g)
             backwardFilter(x, dyForFilter, dw, g)
             return
         }
-        let wCount = g.outC * g.patch, colCount = g.patch * g.outPlane
+        filterGradient(x, dyForFilter, dw, g, forwardWeights: w, forwardOutput: y)
+    }
+
+    /// The filter gradient, optionally also computing the forward output from the same im2col matrices.
+    static func filterGradient(_ x: UnsafePointer<Float>, _ dy: UnsafePointer<Float>, _ dw: UnsafeMutablePointer<Float>,
+                               _ g: ConvGeometry, forwardWeights: UnsafePointer<Float>?,
+                               forwardOutput: UnsafeMutablePointer<Float>?) {
+        let wCount = g.outC * g.patch
         dw.update(repeating: 0, count: wCount)
         let lock = Lock()
-        let ptrs = UncheckedSendable((x, w, y, dyForFilter, dw))
-        let work = { (images: Range<Int>, parallelGemm: Bool, target: UnsafeMutablePointer<Float>,
-                      col: UnsafeMutablePointer<Float>) in
-            let (x, w, y, dyF, _) = ptrs.value
-            for n in images {
-                Im2Col.pack(x + n * g.inC * g.inPlane, col, g)
-                gemm(parallelGemm, transA: false, transB: false, m: g.outC, n: g.outPlane, k: g.patch,
-                     a: w, lda: g.patch, b: col, ldb: g.outPlane, beta: 0, c: y + n * g.outC * g.outPlane,
-                     ldc: g.outPlane)
-                gemm(parallelGemm, transA: false, transB: true, m: g.outC, n: g.patch, k: g.outPlane,
-                     a: dyF + n * g.outC * g.outPlane, lda: g.outPlane, b: col, ldb: g.outPlane, beta: 1,
-                     c: target, ldc: g.patch)
+        let ptrs = UncheckedSendable((x, dy, dw, forwardWeights, forwardOutput))
+        let chunking = Chunking(g, perImage: g.patch * g.outPlane)
+        let perChunk = (g.patch + 2 * g.groupOut) * g.outPlane * chunking.size
+        let serial = g.batch < Parallel.workers
+        forEachChunk(g, chunking, scratch: perChunk + (serial ? 0 : wCount)) { images, scratch, split in
+            let (x, dy, dw, fw, fy) = ptrs.value
+            let n = images.count, hw = g.outPlane, ld = n * hw
+            let col = scratch, gathered = scratch + g.patch * ld, out = gathered + g.groupOut * ld
+            let target = serial ? dw : out + g.groupOut * ld
+            if !serial { target.update(repeating: 0, count: wCount) }
+            for grp in 0..<g.groups {
+                for (j, i) in images.enumerated() {
+                    let xg = x + (i * g.inC + grp * g.groupIn) * g.inPlane
+                    if g.isPointwise {
+                        for c in 0..<g.groupIn { (col + c * ld + j * hw).update(from: xg + c * hw, count: hw) }
+                    } else {
+                        Im2Col.pack(xg, col + j * hw, g, ld: ld)
+                    }
+                    let src = dy + (i * g.outC + grp * g.groupOut) * hw
+                    for o in 0..<g.groupOut { (gathered + o * ld + j * hw).update(from: src + o * hw, count: hw) }
+                }
+                gemm(split, transA: false, transB: true, m: g.groupOut, n: g.patch, k: ld, a: gathered, lda: ld,
+                     b: col, ldb: ld, beta: 1, c: target + grp * g.groupOut * g.patch, ldc: g.patch)
+                if let fw, let fy {
+                    gemm(split, transA: false, transB: false, m: g.groupOut, n: ld, k: g.patch,
+                         a: fw + grp * g.groupOut * g.patch, lda: g.patch, b: col, ldb: ld, beta: 0, c: out, ldc: ld)
+                    for (j, i) in images.enumerated() {
+                        let dst = fy + (i * g.outC + grp * g.groupOut) * hw
+                        for o in 0..<g.groupOut { (dst + o * hw).update(from: out + o * ld + j * hw, count: hw) }
+                    }
+                }
             }
+            if !serial { lock.withLock { for i in 0..<wCount { dw[i] += target[i] } } }
         }
-        if g.batch < Parallel.threadCount {
-            withScratch(colCount) { col in work(0..<g.batch, true, ptrs.value.4, col) }
+    }
+
+    /// Runs `body(images, scratch, splitGemm)` for every chunk: chunks over workers, or one GEMM split over the
+    /// workers when the batch is smaller than the worker count. `scratch` holds `scratch` floats.
+    static func forEachChunk(_ g: ConvGeometry, _ chunking: Chunking, scratch: Int,
+                             _ body: (Range<Int>, UnsafeMutablePointer<Float>, Bool) -> Void) {
+        if g.batch < Parallel.workers {
+            withScratch(max(scratch, 1)) { s in
+                for c in 0..<chunking.count { body(chunking.images(c, batch: g.batch), s, true) }
+            }
             return
         }
-        let body = UncheckedSendable(work)
-        Parallel.forChunks(g.batch, costPerItem: 1 << 20) { images in
-            withScratch(wCount, zeroed: true) { local in
-                withScratch(colCount) { col in body.value(images, false, local, col) }
-                lock.withLock {
-                    let dw = ptrs.value.4
-                    for i in 0..<wCount { dw[i] += local[i] }
+        withoutActuallyEscaping(body) { body in
+            let b = UncheckedSendable(body)
+            Parallel.forChunks(chunking.count, costPerItem: 1 << 20) { chunks in
+                withScratch(max(scratch, 1)) { s in
+                    for c in chunks { b.value(chunking.images(c, batch: g.batch), s, false) }
                 }
             }
         }
     }
 
-    /// Runs `body(image, scratch, splitGemm)` for every image: images over workers, or GEMMs split when the
-    /// batch is smaller than the worker count.
+    /// Runs `body(image, scratch, splitGemm)` for every image (one image per chunk).
     static func forEachImage(_ g: ConvGeometry, scratch: Int,
                              _ body: (Int, UnsafeMutablePointer<Float>, Bool) -> Void) {
-        if g.batch < Parallel.threadCount {
-            withScratch(max(scratch, 1)) { col in for n in 0..<g.batch { body(n, col, true) } }
-            return
-        }
-        withoutActuallyEscaping(body) { body in
-            let b = UncheckedSendable(body)
-            Parallel.forChunks(g.batch, costPerItem: 1 << 20) { images in
-                withScratch(max(scratch, 1)) { col in for n in images { b.value(n, col, false) } }
-            }
+        let chunking = Chunking(g, perImage: Int.max / 2)
+        forEachChunk(g, chunking, scratch: scratch) { images, s, split in
+            for i in images { body(i, s, split) }
         }
     }
 

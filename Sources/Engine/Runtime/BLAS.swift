@@ -45,7 +45,7 @@ public enum BLAS {
                                     alpha: Float = 1, a: UnsafePointer<Float>, lda: Int,
                                     b: UnsafePointer<Float>, ldb: Int,
                                     beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int) {
-        let workers = Parallel.threadCount
+        let workers = Parallel.workers
         let flops = m * n * k
         if workers <= 1 || flops < 1 << 18 {
             gemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda,

@@ -16,11 +16,23 @@ public enum Parallel {
         return max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
     }()
 
-    /// Calls `body(chunkStart..<chunkEnd)` over `0..<count` split into at most `threadCount` contiguous chunks.
+    /// Workers available to a parallel loop started here: 1 inside `serially` (the caller already runs in
+    /// parallel, e.g. one inference chunk per core), `threadCount` elsewhere.
+    public static var workers: Int { pthread_getspecific(serialKey) == nil ? threadCount : 1 }
+
+    /// Runs `body` with every parallel loop and split GEMM inside it running inline on this thread.
+    public static func serially<R>(_ body: () throws -> R) rethrows -> R {
+        let was = pthread_getspecific(serialKey)
+        pthread_setspecific(serialKey, UnsafeRawPointer(bitPattern: 1))
+        defer { pthread_setspecific(serialKey, was) }
+        return try body()
+    }
+
+    /// Calls `body(chunkStart..<chunkEnd)` over `0..<count` split into at most `workers` contiguous chunks.
     /// Runs inline when the work is small (`count * costPerItem < 32_768`) or there is one worker.
     @inline(__always)
     public static func forChunks(_ count: Int, costPerItem: Int = 1, _ body: (Range<Int>) -> Void) {
-        let workers = min(threadCount, count)
+        let workers = min(Parallel.workers, count)
         if workers <= 1 || count * costPerItem < 32_768 {
             if count > 0 { body(0..<count) }
             return
@@ -40,6 +52,13 @@ public enum Parallel {
         forChunks(count, costPerItem: costPerItem) { r in for i in r { body(i) } }
     }
 }
+
+/// Thread-local marker of `Parallel.serially`.
+private let serialKey: pthread_key_t = {
+    var key = pthread_key_t()
+    pthread_key_create(&key, nil)
+    return key
+}()
 
 /// Wraps a value the caller guarantees is safe to share across the engine's worker threads
 /// (raw buffer pointers into disjoint regions, closures over such pointers).

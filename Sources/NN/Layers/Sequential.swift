@@ -25,4 +25,17 @@ public final class Sequential: Module {
     public override func callAsFunction(_ x: Variable) -> Variable {
         layers.reduce(x) { $1($0) }
     }
+
+    private let convStack = ConvStack()
+
+    /// Inference: a leading convolution stack runs as one `ConvStack` (oneDNN's blocked layout end to end where
+    /// available), the remaining layers as usual.
+    public override func infer(_ x: Tensor) -> Tensor {
+        let (stack, covered) = convStackPrefix()
+        guard stack.count >= 2, x.rank == 4 else { return super.infer(x) }
+        let version = parameters.reduce(0) { $0 &+ $1.version }
+        let h = convStack.run(stack, weightsVersion: version, x)
+        guard covered < layers.count else { return h }
+        return layers[covered...].reduce(Variable(h)) { $1($0) }.value
+    }
 }
