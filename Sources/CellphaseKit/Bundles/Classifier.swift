@@ -6,7 +6,8 @@ import NN
 
 /// A loaded model bundle ready to classify cells: preprocesses images exactly as training did
 /// (`BundleInfo.preprocessing`: channel combination, percentile normalisation, keep-aspect square resize) and
-/// returns class probabilities in inference mode (dropout off, batch norm on running statistics).
+/// returns class probabilities in inference mode (dropout off, batch norm on running statistics), through the
+/// model's fast inference path (`Module.infer`: chunks of the batch per core, oneDNN convolution stacks).
 public final class Classifier {
     public let model: Module
     public let info: BundleInfo
@@ -57,7 +58,7 @@ public final class Classifier {
     /// Probabilities `[N, classes]` for an already-preprocessed batch `[N, C, side, side]`; throws on any other shape.
     public func probabilities(batch: Tensor) throws -> Tensor {
         try ModelRegistry.checkInput(batch.shape, for: info.model)
-        return model(Variable(batch)).softmax().value
+        return Variable(model.infer(batch)).softmax().value
     }
 
     /// Probabilities for preprocessed samples, `batchSize` at a time.

@@ -82,6 +82,7 @@ public enum Experiment {
             o.seed = options.seed &+ UInt64(i) &* 1000
             o.log = options.log.map { TrainingLog(url: $0.url.deletingPathExtension()
                 .appendingPathExtension("fold\(i + 1).jsonl"), format: $0.format) }
+            if let url = o.log?.url { try? FileManager.default.removeItem(at: url) }  // a fresh log per run
             let (model, result) = try train(config, data: data, train: inner.train, validation: inner.validation,
                                             options: o, initWeights: initWeights) { progress(i, $0) }
             let (report, _) = try evaluate(model, data: data, rows: split.test)
