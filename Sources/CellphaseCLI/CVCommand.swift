@@ -69,7 +69,9 @@ struct CVCommand: ParsableCommand {
             }.joined(separator: "\n")
         }
         let reportURL = outURL.appendingPathComponent("report.html")
-        try c.write(to: reportURL)
+        let html = c.htmlReport()
+        for r in results.dropFirst() { html.addCrossValidation(r.summary, title: "Cross-validation — \(r.name)") }
+        try html.write(to: reportURL)
         Console.note("report: \(reportURL.path)")
 
         func object(_ r: (name: String, summary: CrossValidationSummary, folds: [Experiment.FoldResult], seconds: Double)) throws -> [String: Any] {
