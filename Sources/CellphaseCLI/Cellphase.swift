@@ -6,5 +6,6 @@ struct Cellphase: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cellphase",
         abstract: "Learn cell-cycle stages from few labelled microscopy crops; classify cells in milliseconds.",
-        subcommands: [ExampleCommand.self, DataCommand.self, BenchCommand.self, AnalyzeCommand.self, ServeCommand.self])
+        subcommands: [ExampleCommand.self, TrainCommand.self, EvaluateCommand.self, CVCommand.self, PredictCommand.self,
+                      AnalyzeCommand.self, ServeCommand.self, DataCommand.self, BenchCommand.self])
 }

@@ -4,14 +4,14 @@ import NN
 /// The low-depth CNN of the SGAN paper (`004_…txt`, section 6.2.2), trained from scratch as a baseline:
 /// three blocks of [3×3 convolution, ReLU, batch norm, 2×2 max-pool, dropout 0.25], then Dense 256 and 128 with
 /// ReLU and dropout 0.5, then the class logits (softmax lives in the loss). Convolutions are "same"-padded, so a
-/// side-S input reaches the dense layers as 128 maps of S/8 × S/8.
+/// side-S input reaches the dense layers as 128 maps of ⌊⌊⌊S/2⌋/2⌋/2⌋². Default input 64 px; any side ≥ 8.
 public final class LowDepthCNN: Module {
     public let features: Sequential
     public let classifier: Sequential
 
     public init(inputSide: Int, channels: Int = 1, classes: Int, filters: [Int] = [32, 64, 128],
                 rng: inout RandomSource) {
-        precondition(inputSide >= 8 && inputSide % 8 == 0, "lowdepth: input side must be a multiple of 8 (≥ 8), got \(inputSide)")
+        precondition(inputSide >> filters.count >= 1, "lowdepth: input side \(inputSide) too small")
         var blocks: [(String, Module)] = []
         var inC = channels
         for (i, f) in filters.enumerated() {
@@ -26,7 +26,8 @@ public final class LowDepthCNN: Module {
         }
         blocks.append(("flatten", Flatten()))
         features = Sequential(named: blocks)
-        let side = inputSide >> filters.count
+        var side = inputSide
+        for _ in filters { side /= 2 }
         classifier = Sequential(named: [
             ("fc1", Dense(inC * side * side, 256, initializer: .heNormal, rng: &rng)), ("relu1", ReLU()),
             ("drop1", Dropout(0.5)),

@@ -1,0 +1,120 @@
+import ArgumentParser
+import CellphaseKit
+import Datasets
+import Foundation
+import Imaging
+
+/// Progress and notes go to stderr, so stdout holds only results (one JSON object with `--json`).
+enum Console {
+    static func note(_ s: String) { FileHandle.standardError.write(Data((s + "\n").utf8)) }
+
+    /// One line per epoch: loss, accuracy, validation figures, learning rate, time.
+    static func epochLine(_ e: EpochRecord, of total: Int, prefix: String = "") -> String {
+        var s = String(format: "%@epoch %3d/%d  loss %.4f  acc %5.1f %%", prefix, e.epoch, total, e.trainLoss, 100 * e.trainAccuracy)
+        if let vl = e.valLoss, let va = e.valAccuracy { s += String(format: "  val_loss %.4f  val_acc %5.1f %%", vl, 100 * va) }
+        s += String(format: "  lr %.1e  %.1f s", e.learningRate, e.seconds)
+        return s
+    }
+
+    /// Pretty JSON of an encodable value, sorted keys.
+    static func json<T: Encodable>(_ v: T) throws -> String {
+        let e = JSONEncoder()
+        e.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: try e.encode(v), as: UTF8.self)
+    }
+
+    /// Pretty JSON of a JSON-compatible dictionary, sorted keys.
+    static func json(object: Any) throws -> String {
+        String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]),
+               as: UTF8.self)
+    }
+
+    /// An encodable value as a JSON dictionary (to add keys).
+    static func dictionary<T: Encodable>(_ v: T) throws -> [String: Any] {
+        try JSONSerialization.jsonObject(with: JSONEncoder().encode(v)) as? [String: Any] ?? [:]
+    }
+}
+
+/// `--data ROOT` and the class mapping, shared by train, evaluate and cv.
+struct DataOptions: ParsableArguments {
+    @Option(help: "Dataset folder: ROOT/<class>/* or ROOT/<fold>/<class>/* (TIFF or PNG crops).") var data: String
+    @Option(help: "Explicit class order, comma-separated.") var classes: String?
+    @Option(parsing: .singleValue, help: "Merge classes: name=A,B,C (repeatable), e.g. mitosis=P,PM,M,A,T.") var group: [String] = []
+    @Option(help: "Classes to drop, comma-separated (e.g. J).") var drop: String?
+    @Option(help: "Unreadable images: skip (report and continue) or stop.") var onError: String = "skip"
+
+    var root: URL { URL(fileURLWithPath: data).standardizedFileURL }
+    var hasMapping: Bool { classes != nil || !group.isEmpty || drop != nil }
+
+    func mapping() throws -> ClassMapping { try ClassMapping(classes: classes, groupSpecs: group, drop: drop) }
+
+    func policy() throws -> ErrorPolicy {
+        guard let p = ErrorPolicy(rawValue: onError) else { throw ValidationError("--on-error must be skip or stop") }
+        return p
+    }
+
+    /// Loads and prepares the data (every image decoded once, on all cores).
+    func prepare(settings: PreprocessSettings, mapping: ClassMapping? = nil) throws -> PreparedDataset {
+        let ds = try FolderLayout.load(root, mapping: try mapping ?? self.mapping(), onError: try policy())
+        let data = try PreparedDataset.prepare(ds, settings: settings, onError: try policy())
+        for p in data.problems { Console.note("skipped \(p.file): \(p.message)") }
+        let counts = data.dataset.classes.map { "\($0) \(data.dataset.classCounts[$0] ?? 0)" }.joined(separator: ", ")
+        Console.note("data: \(data.count) images of \(data.side)×\(data.side) px, \(data.dataset.classes.count) classes (\(counts))"
+                     + (data.dataset.folds.isEmpty ? "" : ", folds \(data.dataset.folds.joined(separator: " "))"))
+        return data
+    }
+}
+
+/// Training settings shared by train and cv.
+struct TrainingOptions: ParsableArguments {
+    @Option(help: "Input side in pixels (square; ≥ 32).") var size: Int = 64
+    @Option(help: "Maximum epochs.") var epochs: Int = 50
+    @Option(help: "Mini-batch size.") var batchSize: Int = 32
+    @Option(help: "Adam learning rate.") var lr: Float = 1e-3
+    @Option(help: "Learning-rate schedule: plateau, cosine or constant.") var schedule: String = "plateau"
+    @Option(help: "Validation figure for early stopping and the best epoch: balanced-accuracy, accuracy or loss.")
+    var monitor: String = "balanced-accuracy"
+    @Option(help: "Early stopping: epochs without improvement before stopping (0: never stop early).") var patience: Int = 10
+    @Option(help: "Early stopping never fires before this many epochs (BN nets sit at chance at first).") var warmup: Int = 15
+    @Option(help: "Share of the training images held out for validation.") var validationFraction: Double = 0.15
+    @Flag(help: "Train without on-the-fly augmentation.") var noAugment = false
+    @Flag(help: "Do not weight classes by inverse frequency.") var noClassWeights = false
+    @Option(help: "Initial weights: a safetensors file with torchvision names (first conv summed over RGB).") var `init`: String?
+    @Option(help: "Random seed (same seed, same result).") var seed: UInt64 = 1
+
+    func validate() throws {
+        guard size >= 32 else { throw ValidationError("--size must be at least 32 px") }
+        guard epochs >= 1, batchSize >= 2 else { throw ValidationError("--epochs must be ≥ 1 and --batch-size ≥ 2") }
+        guard SupervisedTrainer.Schedule(name: schedule) != nil else { throw ValidationError("--schedule must be plateau, cosine or constant") }
+        guard SupervisedTrainer.Monitor(rawValue: monitor) != nil else {
+            throw ValidationError("--monitor must be balanced-accuracy, accuracy or loss")
+        }
+        guard validationFraction > 0, validationFraction < 0.5 else { throw ValidationError("--validation-fraction must be in (0, 0.5)") }
+    }
+
+    var initURL: URL? { self.`init`.map { URL(fileURLWithPath: $0) } }
+
+    func trainerOptions(log: TrainingLog?) -> SupervisedTrainer.Options {
+        var o = SupervisedTrainer.Options()
+        o.epochs = epochs
+        o.batchSize = batchSize
+        o.learningRate = lr
+        o.schedule = SupervisedTrainer.Schedule(name: schedule) ?? .plateau
+        o.monitor = SupervisedTrainer.Monitor(rawValue: monitor) ?? .balancedAccuracy
+        o.earlyStopping = patience > 0 ? .init(patience: patience, warmup: warmup) : nil
+        o.augmentation = noAugment ? nil : .paper
+        o.balanceClasses = !noClassWeights
+        o.log = log
+        o.seed = seed
+        return o
+    }
+
+    var settingsRows: [(String, String)] {
+        [("input", "\(size)×\(size) px, 1st–99.8th percentile → [0, 1]"), ("epochs (max)", "\(epochs)"),
+         ("batch size", "\(batchSize)"), ("optimiser", "Adam, learning rate \(lr)"), ("schedule", schedule),
+         ("early stopping", patience > 0 ? "on \(monitor), patience \(patience), warm-up \(warmup) epochs" : "off"),
+         ("class weights", noClassWeights ? "none" : "balanced (when counts differ)"),
+         ("augmentation", noAugment ? "none" : "rotation ±30°, flips, shift 10 %, zoom 0.9–1.1, brightness 1.0–1.3"),
+         ("initial weights", self.`init` ?? "He initialisation"), ("seed", "\(seed)")]
+    }
+}

@@ -1,0 +1,170 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Datasets
+import Engine
+import Foundation
+import NN
+
+/// Why a bundle could not be written or read. Every message names the bundle and says what to do.
+public enum BundleError: Error, Equatable, CustomStringConvertible {
+    case notFound(String)
+    case missingFile(bundle: String, file: String)
+    case damagedInfo(bundle: String, reason: String)
+    case unsupportedFormat(bundle: String, format: Int, supported: Int)
+    case unknownArchitecture(bundle: String, name: String, known: [String])
+    case damagedWeights(bundle: String, reason: String)
+    case weightsChanged(bundle: String)
+    case incompatible(bundle: String, reason: String)
+    case write(bundle: String, reason: String)
+
+    public var description: String {
+        switch self {
+        case let .notFound(p):
+            return "model bundle \(p) not found (expected a NAME.cellphase folder written by `cellphase train`)"
+        case let .missingFile(b, f):
+            return "model bundle \(b) is incomplete: \(f) is missing"
+        case let .damagedInfo(b, r):
+            return "model bundle \(b): bundle.json is damaged or not a cellphase bundle (\(r))"
+        case let .unsupportedFormat(b, f, s):
+            return "model bundle \(b) has format \(f), this cellphase (\(CellphaseVersion.current)) reads format ≤ \(s); update cellphase"
+        case let .unknownArchitecture(b, n, k):
+            return "model bundle \(b) names architecture '\(n)', which this cellphase does not know (known: \(k.joined(separator: ", ")))"
+        case let .damagedWeights(b, r):
+            return "model bundle \(b): model.safetensors is damaged (\(r))"
+        case let .weightsChanged(b):
+            return "model bundle \(b): model.safetensors does not match the checksum in bundle.json (modified or truncated)"
+        case let .incompatible(b, r):
+            return "model bundle \(b) does not fit its architecture: \(r)"
+        case let .write(b, r):
+            return "cannot write model bundle \(b): \(r)"
+        }
+    }
+}
+
+/// A trained model on disk: a folder `NAME.cellphase/` with `model.safetensors` (every weight and batch-norm
+/// statistic, by dotted name) and `bundle.json` (`BundleInfo`: architecture and options, class names, input size,
+/// channels, preprocessing, augmentation, data provenance, seed, training summary, test metrics, version, and the
+/// weights' SHA-256).
+///
+/// Writing is atomic: the bundle is built in a temporary folder beside the destination, then renamed into place;
+/// an existing bundle is replaced only once the new one is complete. Loading validates everything and refuses with
+/// a `BundleError` naming the problem. Used by `cellphase train/evaluate/predict`, and by the SGAN and microscope
+/// commands to load classifiers.
+public enum ModelBundle {
+    public static let weightsFile = "model.safetensors"
+    public static let infoFile = "bundle.json"
+    public static let fileExtension = "cellphase"
+
+    /// Writes `model` with `info` (its parameter count and weights checksum are filled in) to `url`.
+    @discardableResult
+    public static func save(model: Module, info: BundleInfo, to url: URL) throws -> BundleInfo {
+        let fm = FileManager.default
+        let dest = url.standardizedFileURL
+        let parent = dest.deletingLastPathComponent()
+        let tmp = parent.appendingPathComponent(".\(dest.lastPathComponent).\(UUID().uuidString).tmp")
+        var info = info
+        do {
+            try fm.createDirectory(at: tmp, withIntermediateDirectories: true)
+            let weights = SafeTensors.encode(model.stateTensors(), metadata: ["format": "cellphase-bundle",
+                                                                            "architecture": info.model.architecture])
+            try weights.write(to: tmp.appendingPathComponent(weightsFile))
+            info.parameterCount = model.parameterCount
+            info.weightsSHA256 = SHA256.hex(weights)
+            let e = JSONEncoder()
+            e.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+            try e.encode(info).write(to: tmp.appendingPathComponent(infoFile))
+        } catch {
+            try? fm.removeItem(at: tmp)
+            throw BundleError.write(bundle: dest.path, reason: "\(error)")
+        }
+        // Swap into place: move any old bundle aside, rename the new one, then delete the old one.
+        var old: URL?
+        if fm.fileExists(atPath: dest.path) {
+            let aside = parent.appendingPathComponent(".\(dest.lastPathComponent).\(UUID().uuidString).old")
+            guard rename(dest.path, aside.path) == 0 else {
+                let reason = String(cString: strerror(errno))
+                try? fm.removeItem(at: tmp)
+                throw BundleError.write(bundle: dest.path, reason: "cannot move the existing bundle aside: \(reason)")
+            }
+            old = aside
+        }
+        guard rename(tmp.path, dest.path) == 0 else {
+            let reason = String(cString: strerror(errno))
+            if let old { _ = rename(old.path, dest.path) }
+            try? fm.removeItem(at: tmp)
+            throw BundleError.write(bundle: dest.path, reason: reason)
+        }
+        if let old { try? fm.removeItem(at: old) }
+        return info
+    }
+
+    /// Reads and validates only `bundle.json`.
+    public static func info(at url: URL) throws -> BundleInfo {
+        let fm = FileManager.default
+        var isDir: ObjCBool = false
+        guard fm.fileExists(atPath: url.path, isDirectory: &isDir), isDir.boolValue else { throw BundleError.notFound(url.path) }
+        let infoURL = url.appendingPathComponent(infoFile)
+        guard fm.fileExists(atPath: infoURL.path) else { throw BundleError.missingFile(bundle: url.path, file: infoFile) }
+        let info: BundleInfo
+        do {
+            let data = try Data(contentsOf: infoURL)
+            // Check the format first, so a newer bundle says "update" rather than "damaged".
+            if let obj = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+               let f = obj["format"] as? Int, f > BundleInfo.formatVersion {
+                throw BundleError.unsupportedFormat(bundle: url.path, format: f, supported: BundleInfo.formatVersion)
+            }
+            info = try JSONDecoder().decode(BundleInfo.self, from: data)
+        } catch let e as BundleError {
+            throw e
+        } catch let DecodingError.keyNotFound(key, _) {
+            throw BundleError.damagedInfo(bundle: url.path, reason: "key '\(key.stringValue)' missing")
+        } catch let DecodingError.typeMismatch(_, ctx), let DecodingError.valueNotFound(_, ctx) {
+            throw BundleError.damagedInfo(bundle: url.path, reason: "wrong value at \(ctx.codingPath.map(\.stringValue).joined(separator: "."))")
+        } catch {
+            throw BundleError.damagedInfo(bundle: url.path, reason: "not valid JSON")
+        }
+        guard info.format >= 1 else {
+            throw BundleError.unsupportedFormat(bundle: url.path, format: info.format, supported: BundleInfo.formatVersion)
+        }
+        guard (try? ModelRegistry.entry(info.model.architecture)) != nil else {
+            throw BundleError.unknownArchitecture(bundle: url.path, name: info.model.architecture, known: ModelRegistry.names)
+        }
+        guard info.classes.count == info.model.classes else {
+            throw BundleError.incompatible(bundle: url.path, reason: "\(info.classes.count) class names for a \(info.model.classes)-class model")
+        }
+        guard info.preprocessing.side == info.model.inputSide else {
+            throw BundleError.incompatible(bundle: url.path, reason: "preprocessing side \(info.preprocessing.side) ≠ model input \(info.model.inputSide)")
+        }
+        return info
+    }
+
+    /// Loads a bundle: validates `bundle.json`, rebuilds the architecture, checks the weights' checksum and loads
+    /// every tensor (names and shapes must match exactly).
+    public static func load(from url: URL) throws -> (model: Module, info: BundleInfo) {
+        let info = try info(at: url)
+        let weightsURL = url.appendingPathComponent(weightsFile)
+        guard FileManager.default.fileExists(atPath: weightsURL.path) else {
+            throw BundleError.missingFile(bundle: url.path, file: weightsFile)
+        }
+        let bytes: Data
+        do { bytes = try Data(contentsOf: weightsURL) } catch {
+            throw BundleError.damagedWeights(bundle: url.path, reason: "\(error)")
+        }
+        let contents: SafeTensors.Contents
+        do { contents = try SafeTensors.decode(bytes, file: weightsURL.path) } catch {
+            throw BundleError.damagedWeights(bundle: url.path, reason: "\(error)")
+        }
+        guard SHA256.hex(bytes) == info.weightsSHA256 else { throw BundleError.weightsChanged(bundle: url.path) }
+        let model: Module
+        do { model = try ModelRegistry.make(info.model, seed: 0) } catch {
+            throw BundleError.incompatible(bundle: url.path, reason: "\(error)")
+        }
+        do { try model.loadState(contents, file: weightsURL.path) } catch {
+            throw BundleError.incompatible(bundle: url.path, reason: "\(error)")
+        }
+        return (model, info)
+    }
+}

@@ -1,0 +1,29 @@
+import Engine
+import NN
+
+/// `min(max(x, 0), 6)` (MobileNetV2's activation); the gradient passes where 0 < x < 6.
+public final class ReLU6: Module {
+    public override init() { super.init() }
+    public override func callAsFunction(_ x: Variable) -> Variable {
+        let v = x.value
+        return Variable.record(v.map { Swift.min(Swift.max($0, 0), 6) }, inputs: [x]) { g, _ in
+            [g.zip(v) { gi, xi in xi > 0 && xi < 6 ? gi : 0 }]
+        }
+    }
+}
+
+/// Batch norm with PyTorch's conventions (momentum 0.1 on the new batch, ε 1e-5, unbiased running variance),
+/// for the torchvision-named architectures.
+func torchBatchNorm(_ c: Int) -> BatchNorm { BatchNorm(c, momentum: 0.9, eps: 1e-5, unbiasedRunningVariance: true) }
+
+/// torchvision's `Conv2dNormActivation`: `0` conv (no bias, symmetric padding (k−1)/2), `1` batch norm, `2` activation.
+func convNormActivation(_ inC: Int, _ outC: Int, kernel: Int, stride: Int = 1, groups: Int = 1,
+                        activation: Module?, rng: inout RandomSource) -> Sequential {
+    var layers: [(String, Module)] = [
+        ("0", Conv2D(inC, outC, kernel: kernel, stride: stride, padding: .symmetric((kernel - 1) / 2), groups: groups,
+                     bias: false, initializer: .heNormal, rng: &rng)),
+        ("1", torchBatchNorm(outC)),
+    ]
+    if let activation { layers.append(("2", activation)) }
+    return Sequential(named: layers)
+}
