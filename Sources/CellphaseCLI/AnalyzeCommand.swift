@@ -29,7 +29,7 @@ struct AnalyzeCommand: ParsableCommand {
         FIELD_labels.tif (16-bit labels), FIELD_overlay.png (outlines coloured by class, legend in \
         FIELD_overlay_legend.csv) and FIELD.json, in --out. With --json, one JSON object per field on stdout: \
         file, objects (count), classes (name → count), events, ms (and timings).
-        --model: a folder with model.safetensors + model.json, a .safetensors file with its .json, or \
+        --model: a model bundle (NAME.cellphase from `cellphase train`), a folder with model.safetensors + model.json, a .safetensors file with its .json, or \
         'untrained-sgan' (random weights, for timing only).
         """)
 

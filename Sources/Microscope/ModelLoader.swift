@@ -50,6 +50,7 @@ public enum ModelLoader {
     public static let roboscopeClasses = ["A", "I", "J", "M", "P", "PM", "T"]
 
     /// The one loading path. `spec` is
+    /// - a model bundle (`NAME.cellphase/` with `bundle.json`, written by `cellphase train`),
     /// - a folder holding `model.safetensors` + `model.json` (a `ClassifierConfig`),
     /// - a `.safetensors` file with its `.json` config beside it, or
     /// - `untrained-sgan`: the classic SGAN discriminator with 7 roboscope classes and random
@@ -59,7 +60,15 @@ public enum ModelLoader {
         var url = URL(fileURLWithPath: spec)
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDir) else {
-            throw ClassifierError.badModel("\(spec): no such file or folder (give a folder with model.safetensors + model.json, a .safetensors file, or untrained-sgan)")
+            throw ClassifierError.badModel("\(spec): no such file or folder (give a model bundle NAME.cellphase, a folder with model.safetensors + model.json, a .safetensors file, or untrained-sgan)")
+        }
+        if isDir.boolValue, FileManager.default.fileExists(atPath: url.appendingPathComponent(ModelBundle.infoFile).path) {
+            let (module, info) = try ModelBundle.load(from: url)
+            var metrics: [String: Double] = [:]
+            if let m = info.testMetrics { metrics["accuracy"] = m.accuracy }
+            return ModuleClassifier(model: module, classes: info.classes, settings: info.preprocessing,
+                                    channels: info.model.channels, name: url.deletingPathExtension().lastPathComponent,
+                                    architecture: info.model.architecture, metrics: metrics)
         }
         if isDir.boolValue { url = url.appendingPathComponent("model.safetensors") }
         let config: ClassifierConfig
