@@ -1,4 +1,5 @@
 import XCTest
+import TestSupport
 @testable import Engine
 
 /// Random values kept at least `gap` away from 0, so finite differences never straddle a kink.

@@ -1,4 +1,5 @@
 import XCTest
+import TestSupport
 @testable import Engine
 
 /// Obviously-correct batch norm: per channel, mean and biased variance by direct loops in Double.

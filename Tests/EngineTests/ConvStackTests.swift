@@ -1,4 +1,5 @@
 import XCTest
+import TestSupport
 @testable import Engine
 
 /// The inference convolution stack (oneDNN on Linux) against the engine's own ops.

@@ -1,4 +1,5 @@
 import XCTest
+import TestSupport
 @testable import Engine
 
 /// Convolution and transposed convolution against direct loops, and their gradients by finite differences.

@@ -1,4 +1,5 @@
 import XCTest
+import TestSupport
 @testable import Engine
 
 /// Distinct values spaced 0.1 apart in random order, so no finite-difference step changes a window's maximum.

@@ -66,7 +66,7 @@ final class FieldAnalyzerTests: XCTestCase {
         var opts = SupervisedTrainer.Options()
         opts.epochs = 30; opts.seed = 3; opts.augmentation = .paper
         let t0 = Date()
-        SupervisedTrainer(options: opts).fit(model, data: data, train: Array(0..<data.count), validation: [])
+        try SupervisedTrainer(options: opts).fit(model, data: data, train: Array(0..<data.count), validation: [])
         let classifier = ModuleClassifier(model: model, classes: train.classes, settings: settings)
         // Placed: fold 1's I and M crops.
         let held = try FolderLayout.load(root.appendingPathComponent("crossvalidation1_eq"), mapping: mapping)

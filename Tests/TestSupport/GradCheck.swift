@@ -1,12 +1,11 @@
 import XCTest
 import Engine
-@testable import NN
 
-/// Finite-difference gradient check shared by every op test.
+/// Finite-difference gradient check shared by every op test (EngineTests, NNTests).
 ///
 /// The scalar checked is `Σ f(x) ⊙ R` for a fixed random `R`, so every output element contributes.
 /// Analytic gradients come from the tape; numeric ones from central differences with step `eps`.
-func checkGradients(_ inputs: [Tensor], eps: Float = 1e-2, tolerance: Float = 2e-2, seed: UInt64 = 7,
+public func checkGradients(_ inputs: [Tensor], eps: Float = 1e-2, tolerance: Float = 2e-2, seed: UInt64 = 7,
                     file: StaticString = #filePath, line: UInt = #line,
                     _ f: ([Variable]) -> Variable) {
     var rng = RandomSource(seed: seed)
@@ -47,13 +46,13 @@ func checkGradients(_ inputs: [Tensor], eps: Float = 1e-2, tolerance: Float = 2e
 }
 
 /// Random tensor helper for tests.
-func randomTensor(_ shape: [Int], seed: UInt64, low: Float = -1, high: Float = 1) -> Tensor {
+public func randomTensor(_ shape: [Int], seed: UInt64, low: Float = -1, high: Float = 1) -> Tensor {
     var rng = RandomSource(seed: seed)
     return Tensor.uniform(shape, low: low, high: high, rng: &rng)
 }
 
 /// Asserts two tensors agree elementwise within a relative tolerance.
-func assertClose(_ a: Tensor, _ b: Tensor, tolerance: Float = 1e-4, _ message: String = "",
+public func assertClose(_ a: Tensor, _ b: Tensor, tolerance: Float = 1e-4, _ message: String = "",
                  file: StaticString = #filePath, line: UInt = #line) {
     XCTAssertEqual(a.shape, b.shape, "shape \(message)", file: file, line: line)
     guard a.count == b.count else { return }
