@@ -43,8 +43,18 @@ extension ImageFile {
         data.withUnsafeBytes { src in
             pixels.withUnsafeMutableBufferPointer { dst in
                 switch format {
-                case .uint8: for i in 0..<n { dst[i] = Float(src[i]) }
-                case .uint16: for i in 0..<n { dst[i] = Float(UInt16(littleEndian: src.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))) }
+                case .uint8:
+                    let s = src.baseAddress!.assumingMemoryBound(to: UInt8.self), d = dst.baseAddress!
+                    for i in 0..<n { d[i] = Float(s[i]) }
+                case .uint16:
+                    // Little-endian hosts (x86-64, arm64): straight widening loop the compiler vectorises.
+                    let s = src.baseAddress!, d = dst.baseAddress!
+                    if Int(bitPattern: s) % 2 == 0 && UInt16(littleEndian: 1) == 1 {
+                        let s16 = s.assumingMemoryBound(to: UInt16.self)
+                        for i in 0..<n { d[i] = Float(s16[i]) }
+                    } else {
+                        for i in 0..<n { d[i] = Float(UInt16(littleEndian: s.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))) }
+                    }
                 case .float32:
                     for i in 0..<n { dst[i] = Float(bitPattern: UInt32(littleEndian: src.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self))) }
                 }

@@ -127,7 +127,9 @@ public final class CellphaseServer: @unchecked Sendable {
     }
 
     func makeApplication(onRunning: @escaping @Sendable (Int) -> Void) -> some ApplicationProtocol {
-        Application(router: makeRouter(),
+        let limit = options.maxBodyBytes
+        return Application(router: makeRouter(),
+                    server: .http1(configuration: .init(additionalChannelHandlers: [ExpectContinueHandler(maxBodyBytes: limit)])),
                     configuration: .init(address: .hostname(options.host, port: options.port), serverName: "cellphase"),
                     onServerRunning: { channel in onRunning(channel.localAddress?.port ?? 0) },
                     logger: logger)

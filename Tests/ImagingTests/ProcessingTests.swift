@@ -84,4 +84,21 @@ final class ProcessingTests: XCTestCase {
         try PNGCodec.write(sheet, to: url)
         XCTAssertEqual(try PNGCodec.read(url), sheet)
     }
+
+    /// Percentiles by selection equal percentiles of the fully sorted values (ties, sizes around
+    /// the insertion-sort cut-off, constant planes, the extremes).
+    func testPercentilesBySelectionMatchSort() {
+        var g = SystemRandomNumberGenerator()
+        for n in [1, 2, 3, 15, 16, 17, 100, 4096, 9999] {
+            for distinct in [2, 50, 65536] {
+                let v = (0..<n).map { _ in Float(Int.random(in: 0..<distinct, using: &g)) }
+                let sorted = v.sorted()
+                for (a, b) in [(Float(1), Float(99.8)), (0, 100), (50, 50), (2, 98), (99.9, 100)] {
+                    let (lo, hi) = Image.percentiles(v[...], a, b)
+                    XCTAssertEqual(lo, Image.percentile(sorted, a), "n \(n) p \(a)")
+                    XCTAssertEqual(hi, Image.percentile(sorted, b), "n \(n) p \(b)")
+                }
+            }
+        }
+    }
 }
