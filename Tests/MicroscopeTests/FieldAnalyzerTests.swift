@@ -168,3 +168,31 @@ final class FieldAnalyzerTests: XCTestCase {
         XCTAssertEqual(decoded.objects, a.result.objects)
     }
 }
+
+/// Model bundles written by `cellphase train` load through the microscope's single loading path.
+final class BundleLoadingTests: XCTestCase {
+    func testBundleLoadsAndClassifiesLikeTheBundlesOwnClassifier() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let settings = PreprocessSettings(side: 32, normalization: .robustUnit)
+        let config = ModelConfig(architecture: "lowdepth", inputSide: 32, classes: 2)
+        let model = try ModelRegistry.make(config, seed: 4)
+        let info = BundleInfo(model: config, classes: ["interphase", "metaphase"], preprocessing: settings,
+                              augmentation: nil, data: nil, seed: 4)
+        let url = dir.appendingPathComponent("tiny.cellphase")
+        try ModelBundle.save(model: model, info: info, to: url)
+
+        let loaded = try ModelLoader.load(url.path)
+        XCTAssertEqual(loaded.classes, ["interphase", "metaphase"])
+        XCTAssertEqual(loaded.inputSide, 32)
+        let gen = SyntheticNuclei(side: 40, format: .uint16, seed: 2)
+        let crops = [gen.image(.interphase, index: 0), gen.image(.metaphase, index: 1), gen.image(.interphase, index: 2)]
+        let viaLoader = try loaded.probabilities(for: crops)
+        let viaBundle = try Classifier(bundle: url).probabilities(crops)
+        XCTAssertEqual(viaLoader.count, 3)
+        for (a, b) in zip(viaLoader, viaBundle) {
+            for (x, y) in zip(a, b) { XCTAssertEqual(x, y, accuracy: 1e-5) }
+        }
+        XCTAssertThrowsError(try ModelLoader.load(dir.appendingPathComponent("missing.cellphase").path))
+    }
+}
