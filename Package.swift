@@ -61,15 +61,15 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
-        // Helpers shared by the test targets (finite-difference gradient checks, random tensors).
+        // Helpers shared by the test targets (finite-difference gradient checks, random tensors, shared data, temp folders).
         .target(name: "TestSupport", dependencies: ["Engine"], path: "Tests/TestSupport"),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "TestSupport"]),
         .testTarget(name: "NNTests", dependencies: ["NN", "Engine", "TestSupport"]),
-        .testTarget(name: "ImagingTests", dependencies: ["Imaging"]),
-        .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Imaging"]),
-        .testTarget(name: "CellphaseKitTests", dependencies: ["CellphaseKit"]),
-        .testTarget(name: "SegmentationTests", dependencies: ["Segmentation", "Imaging", "Datasets"]),
-        .testTarget(name: "MicroscopeTests", dependencies: ["Microscope", "Segmentation", "CellphaseKit", "Engine", "NN", "Imaging", "Datasets"]),
+        .testTarget(name: "ImagingTests", dependencies: ["Imaging", "TestSupport"]),
+        .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Imaging", "TestSupport"]),
+        .testTarget(name: "CellphaseKitTests", dependencies: ["CellphaseKit", "TestSupport"]),
+        .testTarget(name: "SegmentationTests", dependencies: ["Segmentation", "Imaging", "Datasets", "TestSupport"]),
+        .testTarget(name: "MicroscopeTests", dependencies: ["Microscope", "Segmentation", "CellphaseKit", "Engine", "NN", "Imaging", "Datasets", "TestSupport"]),
         .testTarget(name: "ServerTests", dependencies: [
             "Server", "Microscope", "Segmentation", "CellphaseKit", "Engine", "NN", "Imaging",
             .product(name: "Hummingbird", package: "hummingbird"),

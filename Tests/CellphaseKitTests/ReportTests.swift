@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import TestSupport
 @testable import CellphaseKit
 
 /// HTML report and training log: sections present, self-contained, written atomically.

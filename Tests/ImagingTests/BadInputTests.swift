@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import TestSupport
 @testable import Imaging
 
 /// Corrupt, truncated, missing and unsupported files give errors naming the file.

@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import TestSupport
 @testable import Imaging
 
 /// Images written by the project's own TIFF and PNG writers read back bit-exactly.

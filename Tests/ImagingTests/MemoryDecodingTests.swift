@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import TestSupport
 @testable import Imaging
 
 /// Images decoded from bytes (HTTP bodies) equal the same images read from files; bad bytes throw.

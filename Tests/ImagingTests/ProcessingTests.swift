@@ -1,4 +1,5 @@
 import XCTest
+import TestSupport
 @testable import Imaging
 
 /// Resize, normalisation, augmentation and the contact sheet.

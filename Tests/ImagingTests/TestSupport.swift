@@ -1,14 +1,6 @@
 import Foundation
 import Imaging
 
-/// A fresh temporary directory per test.
-func temporaryDirectory(_ name: String = #function) throws -> URL {
-    let url = FileManager.default.temporaryDirectory
-        .appendingPathComponent("cellphase-imaging-\(name.filter(\.isLetter))-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    return url
-}
-
 /// A deterministic test pattern covering the whole range of `format`.
 func pattern(width: Int, height: Int, channels: Int = 1, format: PixelFormat, seed: UInt64 = 1) -> Image {
     var g = SeededGenerator(seed: seed)

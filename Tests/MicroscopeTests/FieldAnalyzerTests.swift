@@ -4,6 +4,7 @@ import Foundation
 import Imaging
 import NN
 import XCTest
+import TestSupport
 @testable import CellphaseKit
 @testable import Microscope
 @testable import Segmentation

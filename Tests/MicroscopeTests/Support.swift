@@ -8,26 +8,6 @@ import XCTest
 @testable import Microscope
 @testable import Segmentation
 
-/// Locates `shared/data/NAME` by walking up from this file; skips the test when absent.
-func sharedData(_ name: String, file: String = #filePath) throws -> URL {
-    var dir = URL(fileURLWithPath: file).deletingLastPathComponent()
-    while dir.path != "/" {
-        for candidate in [dir.appendingPathComponent("shared/data"), dir.appendingPathComponent("../shared/data").standardized] {
-            let url = candidate.appendingPathComponent(name)
-            if FileManager.default.fileExists(atPath: url.path) { return url }
-        }
-        dir = dir.deletingLastPathComponent()
-    }
-    throw XCTSkip("shared/data/\(name) not found")
-}
-
-func temporaryDirectory(_ name: String = #function) throws -> URL {
-    let url = FileManager.default.temporaryDirectory
-        .appendingPathComponent("cellphase-scope-\(name.filter(\.isLetter))-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    return url
-}
-
 /// SyntheticNuclei crops of two phases (no shared data needed).
 func syntheticCrops(perPhase: Int = 12, phases: [CellPhase] = [.interphase, .metaphase]) -> [SourceCrop] {
     let gen = SyntheticNuclei(side: 64, format: .uint16, seed: 11)

@@ -1,28 +1,9 @@
 import Foundation
 import XCTest
+import TestSupport
 import Imaging
 import Datasets
 @testable import Segmentation
-
-/// Locates `shared/data/NAME` by walking up from this file; skips the test when absent.
-func sharedData(_ name: String, file: String = #filePath) throws -> URL {
-    var dir = URL(fileURLWithPath: file).deletingLastPathComponent()
-    while dir.path != "/" {
-        for candidate in [dir.appendingPathComponent("shared/data"), dir.appendingPathComponent("../shared/data").standardized] {
-            let url = candidate.appendingPathComponent(name)
-            if FileManager.default.fileExists(atPath: url.path) { return url }
-        }
-        dir = dir.deletingLastPathComponent()
-    }
-    throw XCTSkip("shared/data/\(name) not found")
-}
-
-func temporaryDirectory(_ name: String = #function) throws -> URL {
-    let url = FileManager.default.temporaryDirectory
-        .appendingPathComponent("cellphase-seg-\(name.filter(\.isLetter))-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    return url
-}
 
 /// Real roboscope-zeiss crops of some classes from one fold, via Datasets' folder loader.
 func realCrops(fold: String = "crossvalidation1_eq", classes: Set<String>) throws -> [SourceCrop] {

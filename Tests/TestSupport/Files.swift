@@ -1,8 +1,9 @@
 import Foundation
 import XCTest
 
-/// Locates `shared/data` by walking up from this file (the package lives next to `shared/`).
-func sharedData(_ name: String, file: String = #filePath) throws -> URL {
+/// Locates `shared/data/NAME` (the real datasets beside the repository) by walking up from the calling test file;
+/// skips the test when it is absent.
+public func sharedData(_ name: String, file: String = #filePath) throws -> URL {
     var dir = URL(fileURLWithPath: file).deletingLastPathComponent()
     while dir.path != "/" {
         for candidate in [dir.appendingPathComponent("shared/data"), dir.appendingPathComponent("../shared/data").standardized] {
@@ -14,9 +15,10 @@ func sharedData(_ name: String, file: String = #filePath) throws -> URL {
     throw XCTSkip("shared/data/\(name) not found")
 }
 
-func temporaryDirectory(_ name: String = #function) throws -> URL {
+/// A new, empty temporary folder named after the calling test.
+public func temporaryDirectory(_ name: String = #function) throws -> URL {
     let url = FileManager.default.temporaryDirectory
-        .appendingPathComponent("cellphase-datasets-\(name.filter(\.isLetter))-\(UUID().uuidString)")
+        .appendingPathComponent("cellphase-\(name.filter(\.isLetter))-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
     return url
 }
