@@ -8,13 +8,7 @@ import Foundation
 public enum TIFFReader {
     /// Every page (IFD) of the file, in order.
     public static func readPages(_ url: URL) throws -> [Image] {
-        let h = try TIFFHandle(path: url.path, mode: "r")
-        var pages: [Image] = []
-        repeat {
-            pages.append(try readDirectory(h))
-        } while TIFFReadDirectory(h.tif) == 1
-        if !h.messages.errors.isEmpty { throw ImagingError.corrupt(file: h.path, reason: h.errorText) }
-        return pages
+        try allPages(try TIFFHandle(path: url.path, mode: "r"))
     }
 
     /// The first page only (fast path for single-page crops).
@@ -31,7 +25,11 @@ public enum TIFFReader {
 
     /// Every page of a TIFF held in memory.
     public static func readPages(data: Data, name: String = "<memory>") throws -> [Image] {
-        let h = try TIFFHandle(bytes: data, name: name)
+        try allPages(try TIFFHandle(bytes: data, name: name))
+    }
+
+    /// Decodes every directory of an open TIFF, in order.
+    static func allPages(_ h: TIFFHandle) throws -> [Image] {
         var pages: [Image] = []
         repeat {
             pages.append(try readDirectory(h))

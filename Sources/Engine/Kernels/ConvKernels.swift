@@ -48,20 +48,10 @@ public enum ConvKernels {
                          b: b, ldb: hw, beta: 0, c: y + (i * g.outC + grp * g.groupOut) * hw, ldc: hw)
                     continue
                 }
-                for (j, i) in images.enumerated() {
-                    let xg = x + (i * g.inC + grp * g.groupIn) * g.inPlane
-                    if g.isPointwise {
-                        for c in 0..<g.groupIn { (col + c * ld + j * hw).update(from: xg + c * hw, count: hw) }
-                    } else {
-                        Im2Col.pack(xg, col + j * hw, g, ld: ld)
-                    }
-                }
+                packChunk(x, images, group: grp, into: col, g)
                 gemm(split, transA: false, transB: false, m: g.groupOut, n: ld, k: g.patch, a: wg, lda: g.patch,
                      b: col, ldb: ld, beta: 0, c: out, ldc: ld)
-                for (j, i) in images.enumerated() {
-                    let dst = y + (i * g.outC + grp * g.groupOut) * hw
-                    for o in 0..<g.groupOut { (dst + o * hw).update(from: out + o * ld + j * hw, count: hw) }
-                }
+                scatterChunk(out, images, group: grp, into: y, g)
             }
         }
     }
@@ -148,13 +138,8 @@ public enum ConvKernels {
             let target = serial ? dw : out + g.groupOut * ld
             if !serial { target.update(repeating: 0, count: wCount) }
             for grp in 0..<g.groups {
+                packChunk(x, images, group: grp, into: col, g)
                 for (j, i) in images.enumerated() {
-                    let xg = x + (i * g.inC + grp * g.groupIn) * g.inPlane
-                    if g.isPointwise {
-                        for c in 0..<g.groupIn { (col + c * ld + j * hw).update(from: xg + c * hw, count: hw) }
-                    } else {
-                        Im2Col.pack(xg, col + j * hw, g, ld: ld)
-                    }
                     let src = dy + (i * g.outC + grp * g.groupOut) * hw
                     for o in 0..<g.groupOut { (gathered + o * ld + j * hw).update(from: src + o * hw, count: hw) }
                 }
@@ -163,13 +148,36 @@ public enum ConvKernels {
                 if let fw, let fy {
                     gemm(split, transA: false, transB: false, m: g.groupOut, n: ld, k: g.patch,
                          a: fw + grp * g.groupOut * g.patch, lda: g.patch, b: col, ldb: ld, beta: 0, c: out, ldc: ld)
-                    for (j, i) in images.enumerated() {
-                        let dst = fy + (i * g.outC + grp * g.groupOut) * hw
-                        for o in 0..<g.groupOut { (dst + o * hw).update(from: out + o * ld + j * hw, count: hw) }
-                    }
+                    scatterChunk(out, images, group: grp, into: fy, g)
                 }
             }
             if !serial { lock.withLock { for i in 0..<wCount { dw[i] += target[i] } } }
+        }
+    }
+
+    /// The im2col matrices of a chunk's images side by side: `col [patch, n·outPlane]` for group `grp`.
+    @inline(__always)
+    static func packChunk(_ x: UnsafePointer<Float>, _ images: Range<Int>, group grp: Int,
+                          into col: UnsafeMutablePointer<Float>, _ g: ConvGeometry) {
+        let hw = g.outPlane, ld = images.count * hw
+        for (j, i) in images.enumerated() {
+            let xg = x + (i * g.inC + grp * g.groupIn) * g.inPlane
+            if g.isPointwise {
+                for c in 0..<g.groupIn { (col + c * ld + j * hw).update(from: xg + c * hw, count: hw) }
+            } else {
+                Im2Col.pack(xg, col + j * hw, g, ld: ld)
+            }
+        }
+    }
+
+    /// Copies a chunk's GEMM result `[groupOut, n·outPlane]` back into the NCHW output of group `grp`.
+    @inline(__always)
+    static func scatterChunk(_ out: UnsafePointer<Float>, _ images: Range<Int>, group grp: Int,
+                             into y: UnsafeMutablePointer<Float>, _ g: ConvGeometry) {
+        let hw = g.outPlane, ld = images.count * hw
+        for (j, i) in images.enumerated() {
+            let dst = y + (i * g.outC + grp * g.groupOut) * hw
+            for o in 0..<g.groupOut { (dst + o * hw).update(from: out + o * ld + j * hw, count: hw) }
         }
     }
 
