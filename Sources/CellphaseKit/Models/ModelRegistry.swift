@@ -89,6 +89,9 @@ public enum ModelRegistry {
         Entry(name: "mobilenet-v2", summary: "MobileNetV2 (inverted residuals, linear bottlenecks, ReLU6; torchvision names)",
               defaultSide: 64, minimumSide: 32, firstConvWeight: "features.0.0.weight", headPrefix: "classifier",
               build: { c, rng in MobileNetV2(channels: c.channels, classes: c.classes, rng: &rng) }),
+        Entry(name: "sgan", summary: "SGAN discriminator of the SGAN paper, section 4.1 (4 stride-2 conv blocks, K logits); train with `cellphase sgan train`",
+              defaultSide: 64, minimumSide: 32, firstConvWeight: "backbone.conv1.weight", headPrefix: "head",
+              build: { c, rng in SGANDiscriminator(SGANConfig(c), rng: &rng) }),
     ]
 
     /// Registered names, in listing order.
@@ -111,6 +114,9 @@ public enum ModelRegistry {
         }
         guard config.channels >= 1 else { throw ModelError.invalidConfig("channels must be ≥ 1, got \(config.channels)") }
         guard config.classes >= 2 else { throw ModelError.invalidConfig("at least 2 classes needed, got \(config.classes)") }
+        if e.name == "sgan", config.inputSide % 16 != 0 {
+            throw ModelError.invalidConfig("sgan: input side must be a multiple of 16, got \(config.inputSide)")
+        }
         var rng = RandomSource(seed: seed)
         return e.build(config, &rng)
     }

@@ -27,6 +27,53 @@ public struct SGANConfig: Codable, Sendable, Equatable {
         return c
     }
 
+    /// The configuration a model bundle stores (`architecture` "sgan"; widths, latent size, dropout and slope as
+    /// options, so `ModelRegistry.make` rebuilds the discriminator exactly).
+    public var modelConfig: ModelConfig {
+        ModelConfig(architecture: "sgan", inputSide: imageSize, channels: channels, classes: classes, options: [
+            "d_filters": discriminatorFilters.map(String.init).joined(separator: ","),
+            "g_filters": generatorFilters.map(String.init).joined(separator: ","),
+            "latent": "\(latentSize)", "d_dropout": "\(discriminatorDropout)", "g_dropout": "\(generatorDropout)",
+            "leaky_slope": "\(leakySlope)",
+        ])
+    }
+
+    /// Reads a bundle's configuration back (missing options keep the classic values).
+    public init(_ model: ModelConfig) {
+        self.init()
+        imageSize = model.inputSide; channels = model.channels; classes = model.classes
+        func ints(_ k: String) -> [Int]? { model.options[k].map { $0.split(separator: ",").compactMap { Int($0) } } }
+        if let f = ints("d_filters"), f.count == 4 { discriminatorFilters = f }
+        if let f = ints("g_filters"), f.count == 4 { generatorFilters = f }
+        if let v = model.options["latent"].flatMap(Int.init) { latentSize = v }
+        if let v = model.options["d_dropout"].flatMap(Float.init) { discriminatorDropout = v }
+        if let v = model.options["g_dropout"].flatMap(Float.init) { generatorDropout = v }
+        if let v = model.options["leaky_slope"].flatMap(Float.init) { leakySlope = v }
+    }
+
+    /// Discriminator multiply-adds ×2 per image (convolutions and head).
+    public var discriminatorFLOPs: Double {
+        var side = imageSize, inC = channels, total = 0.0
+        for f in discriminatorFilters {
+            side = (side + 1) / 2
+            total += 2 * Double(side * side * f * inC * 9)
+            inC = f
+        }
+        return total + 2 * Double(inC * side * side * classes)
+    }
+
+    /// Generator multiply-adds ×2 per image (projection, transposed convolutions, output convolution).
+    public var generatorFLOPs: Double {
+        var side = seedSide, inC = generatorFilters[0]
+        var total = 2 * Double(latentSize * inC * side * side)
+        for f in generatorFilters {
+            side *= 2
+            total += 2 * Double(side * side * f * inC * 4)  // 4×4 kernel, stride 2: 4 taps per output pixel
+            inC = f
+        }
+        return total + 2 * Double(side * side * inC * channels * 9)
+    }
+
     /// Side of the feature map the generator starts from (image size / 16).
     public var seedSide: Int { imageSize / 16 }
 }
