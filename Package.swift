@@ -64,7 +64,6 @@ let package = Package(
         .executableTarget(name: "CellphaseCLI", dependencies: [
             "CellphaseKit", "Engine", "NN", "Imaging", "Datasets", "Segmentation", "Microscope", "Server", "RunRegistry",
             .product(name: "Hummingbird", package: "hummingbird"),
-            .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
