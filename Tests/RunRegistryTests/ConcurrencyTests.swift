@@ -48,3 +48,46 @@ final class ErrorList: @unchecked Sendable {
     func append(_ s: String) { lock.withLock { items.append(s) } }
     var all: [String] { lock.withLock { items } }
 }
+
+/// The same with real processes, as grid shards are: this test bundle runs itself twice more, each child writing
+/// through its own registry (`testWriterProcess`, which does nothing unless started that way).
+final class MultiProcessTests: XCTestCase {
+    static let pathVariable = "CELLPHASE_TEST_REGISTRY_WRITER"
+    static let runsPerProcess = 40, epochsPerRun = 5
+
+    func testWriterProcess() throws {
+        guard let path = ProcessInfo.processInfo.environment[Self.pathVariable] else { return }
+        let registry = try RunRegistry(url: URL(fileURLWithPath: path))
+        for r in 0..<Self.runsPerProcess {
+            let id = try registry.begin(kind: "sgan", key: "p\(getpid())-r\(r)", group: "mp", configJSON: "{}", seed: UInt64(r))
+            for e in 1...Self.epochsPerRun { try registry.appendEpoch(run: id, epoch: e, values: ["g": Double(e)]) }
+            try registry.finish(run: id, accuracy: 0.5)
+        }
+    }
+
+    func testTwoProcessesWritingConcurrentlyLoseNothing() throws {
+        let url = try temporaryFolder(self).appendingPathComponent("shared.sqlite")
+        let runner = URL(fileURLWithPath: CommandLine.arguments[0])
+        guard FileManager.default.isExecutableFile(atPath: runner.path), runner.pathExtension == "xctest" else {
+            throw XCTSkip("the test runner cannot be started again here (\(runner.path))")
+        }
+        let children = try (0..<2).map { _ -> Process in
+            let p = Process()
+            p.executableURL = runner
+            p.arguments = ["RunRegistryTests.MultiProcessTests/testWriterProcess"]
+            p.environment = ProcessInfo.processInfo.environment.merging([Self.pathVariable: url.path]) { _, new in new }
+            p.standardOutput = FileHandle.nullDevice
+            p.standardError = FileHandle.nullDevice
+            try p.run()
+            return p
+        }
+        for p in children { p.waitUntilExit() }
+        XCTAssertEqual(children.map(\.terminationStatus), [0, 0])
+        let registry = try RunRegistry(url: url, create: false)
+        let runs = try registry.runs(group: "mp")
+        XCTAssertEqual(runs.count, 2 * Self.runsPerProcess)
+        XCTAssertEqual(Set(runs.map(\.pid)).count, 2, "two writers")
+        XCTAssertTrue(runs.allSatisfy { $0.status == .finished })
+        for run in runs { XCTAssertEqual(try registry.epochs(run: run.id).count, Self.epochsPerRun) }
+    }
+}
