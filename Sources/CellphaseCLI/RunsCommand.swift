@@ -9,7 +9,7 @@ struct RunsCommand: ParsableCommand {
         commandName: "runs",
         abstract: "List, show and compare recorded runs (the SQLite run registry).",
         discussion: "The registry is --registry PATH, else $CELLPHASE_REGISTRY, else cellphase-runs.sqlite in the current directory.",
-        subcommands: [List.self, Show.self, Compare.self])
+        subcommands: [List.self, Show.self, Compare.self, Merge.self])
 
     /// `--registry PATH`, shared by the subcommands.
     struct RegistryOptions: ParsableArguments {
@@ -105,6 +105,30 @@ struct RunsCommand: ParsableCommand {
             }
             let comparison = try RunComparison(runs: runs, registry: registry)
             print(json ? try Console.json(object: comparison.jsonObject) : comparison.text)
+        }
+    }
+
+    struct Merge: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Copy the ended runs of other registry files (e.g. grid shards run on other machines) into this one.",
+            discussion: "Runs already merged are skipped, so merging again is harmless; runs still running are left for a later merge. The registry is created if absent.")
+        @OptionGroup var options: RegistryOptions
+        @Argument(help: "Registry files to merge in.") var files: [String]
+        @Flag(help: "Print one JSON object on stdout.") var json = false
+
+        func validate() throws {
+            guard !files.isEmpty else { throw ValidationError("give one or more registry files to merge") }
+        }
+
+        func run() throws {
+            let registry = try RunRegistry(url: options.registry.map { URL(fileURLWithPath: $0) } ?? RunRegistry.defaultURL)
+            var results: [[String: Any]] = []
+            for file in files {
+                let m = try registry.merge(from: URL(fileURLWithPath: file))
+                results.append(["file": file, "copied": m.copied.count, "already_present": m.alreadyPresent, "still_running": m.stillRunning])
+                Console.note("\(file): \(m.copied.count) runs copied, \(m.alreadyPresent) already here, \(m.stillRunning) still running (not copied)")
+            }
+            if json { print(try Console.json(object: ["registry": registry.url.path, "merged": results] as [String: Any])) }
         }
     }
 }

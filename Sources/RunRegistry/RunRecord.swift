@@ -6,6 +6,8 @@ import GRDB
 /// how it ended (status, accuracy, metrics, seconds) and what it left behind (bundle, report).
 public struct RunRecord: Codable, Sendable, Identifiable, Equatable {
     public var id: Int64
+    /// A unique id across registries (a UUID), so that merging shard registries never copies a run twice.
+    public var uid: String
     /// "sgan", "supervised", "baseline", "transfer", … (free text).
     public var kind: String
     /// The cell within its group, e.g. "l80-u600-fold1"; a resumed grid skips the keys already finished.
@@ -34,7 +36,7 @@ public struct RunRecord: Codable, Sendable, Identifiable, Equatable {
     public var pid: Int32
 
     enum CodingKeys: String, CodingKey {
-        case id, kind, key, group, status, seed, host, pid, seconds, accuracy, message
+        case id, uid, kind, key, group, status, seed, host, pid, seconds, accuracy, message
         case configJSON = "config_json", dataFingerprint = "data_fingerprint", startedAt = "started_at"
         case finishedAt = "finished_at", metricsJSON = "metrics_json", bundlePath = "bundle_path", reportPath = "report_path"
     }
@@ -47,6 +49,7 @@ extension RunRecord: FetchableRecord {
             throw RegistryError.encoding(path: "run \(row["id"] as Int64? ?? -1)", reason: "unknown status '\(statusText)'")
         }
         self.init(id: try row.decode(forColumn: "id"),
+                  uid: try row.decode(forColumn: "uid"),
                   kind: try row.decode(forColumn: "kind"),
                   key: try row.decode(forColumn: "key"),
                   group: try row.decode(forColumn: "run_group"),

@@ -4,7 +4,9 @@ import GRDB
 /// The run registry: one SQLite file (WAL mode, busy timeout) in which every training run — configuration, seed,
 /// data fingerprint, per-epoch curves, checkpoints, final metrics — is recorded, so that the SGAN paper's budget grid
 /// (`004_…txt`, section 5) can be split over processes, resumed without redoing finished cells, and compared.
-/// Several processes (grid shards) may write one file at once. Foreign files are refused and left untouched.
+/// Several processes (grid shards) may write one file at once; SQLite's WAL mode needs them on one machine with a
+/// local file system, so shards on different machines each write their own file and `merge(from:)` gathers them.
+/// Foreign files are refused and left untouched.
 public final class RunRegistry: Sendable {
     /// The registry file.
     public let url: URL
@@ -60,9 +62,9 @@ public final class RunRegistry: Sendable {
         let me = ProcessIdentity.current
         let id = try write { db -> Int64 in
             try db.execute(sql: """
-                INSERT INTO run (kind, key, run_group, status, config_json, seed, data_fingerprint, started_at, host, pid, process_start)
-                VALUES (?, ?, ?, 'running', ?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [kind, key, group, configJSON, Int64(bitPattern: seed), dataFingerprint, Date(),
+                INSERT INTO run (uid, kind, key, run_group, status, config_json, seed, data_fingerprint, started_at, host, pid, process_start)
+                VALUES (?, ?, ?, ?, 'running', ?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [UUID().uuidString, kind, key, group, configJSON, Int64(bitPattern: seed), dataFingerprint, Date(),
                                  me.host, Int64(me.pid), me.start])
             return db.lastInsertedRowID
         }

@@ -14,6 +14,7 @@ enum Schema {
             try db.execute(sql: "PRAGMA application_id = \(applicationID)")
             try db.create(table: "run") { t in
                 t.autoIncrementedPrimaryKey("id")
+                t.column("uid", .text).notNull().unique()
                 t.column("kind", .text).notNull()
                 t.column("key", .text).notNull()
                 t.column("run_group", .text)

@@ -91,3 +91,20 @@ final class CommandLineTests: XCTestCase {
         XCTAssertEqual(try Data(contentsOf: other), Data("not a database\n".utf8))
     }
 }
+
+extension CommandLineTests {
+    func testMergeShardRegistries() throws {
+        let folder = try temporaryFolder(self)
+        _ = try cellphase()
+        for s in 0..<2 {
+            let shard = try RunRegistry(url: folder.appendingPathComponent("shard\(s).sqlite"))
+            try shard.finish(run: try shard.begin(kind: "sgan", key: "cell\(s)", group: "g", configJSON: "{}", seed: 1), accuracy: 0.9)
+        }
+        let merge = try run(["runs", "merge", "shard0.sqlite", "shard1.sqlite", "--registry", "all.sqlite", "--json"], in: folder)
+        XCTAssertEqual(merge.status, 0, merge.err)
+        let merged = try XCTUnwrap(try object(merge.out)["merged"] as? [[String: Any]])
+        XCTAssertEqual(merged.map { $0["copied"] as? Int }, [1, 1])
+        let all = try RunRegistry(url: folder.appendingPathComponent("all.sqlite"), create: false)
+        XCTAssertEqual(try all.finishedKeys(kind: "sgan", group: "g"), ["cell0", "cell1"])
+    }
+}
