@@ -23,7 +23,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         // The HTTP service only (`Server` target, the CLI and ServerTests); no default traits (no swift-configuration).
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0", traits: []),
-        // SQLite (system libsqlite3) for the run registry only (`RunRegistry` target, the CLI and RunRegistryTests).
+        // SQLite (system libsqlite3) for the run registry only (`RunRegistry` target and RunRegistryTests).
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
     ],
     targets: [
@@ -58,7 +58,7 @@ let package = Package(
             .product(name: "Hummingbird", package: "hummingbird"),
         ]),
         // Every run (configuration, seed, data fingerprint, curves, checkpoints, metrics) in one SQLite file (GRDB lives
-        // only here, the CLI and RunRegistryTests).
+        // only here and in RunRegistryTests).
         .target(name: "RunRegistry", dependencies: [.product(name: "GRDB", package: "GRDB.swift")]),
         // The `cellphase` command.
         .executableTarget(name: "CellphaseCLI", dependencies: [

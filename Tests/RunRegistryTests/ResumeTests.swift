@@ -84,3 +84,49 @@ final class ResumeTests: XCTestCase {
         XCTAssertEqual(registry.activeRuns, [])
     }
 }
+
+/// A real SIGTERM to a process with the interrupt handler installed, as a job scheduler sends it to a grid shard:
+/// the test bundle starts itself again (`testChildThatWaitsForSIGTERM`, which does nothing unless started that way).
+final class SignalProcessTests: XCTestCase {
+    static let pathVariable = "CELLPHASE_TEST_REGISTRY_SIGTERM"
+
+    func testChildThatWaitsForSIGTERM() throws {
+        guard let path = ProcessInfo.processInfo.environment[Self.pathVariable] else { return }
+        let registry = try RunRegistry(url: URL(fileURLWithPath: path))
+        let handler = registry.installInterruptHandler()
+        _ = try registry.begin(kind: "sgan", key: "child", configJSON: "{}", seed: 1)
+        Thread.sleep(forTimeInterval: 60)
+        handler.remove()
+        XCTFail("no SIGTERM arrived")
+    }
+
+    func testSIGTERMMarksTheRunInterruptedAndExits() throws {
+        let url = try temporaryFolder(self).appendingPathComponent("r.sqlite")
+        let runner = URL(fileURLWithPath: CommandLine.arguments[0])
+        guard FileManager.default.isExecutableFile(atPath: runner.path), runner.pathExtension == "xctest" else {
+            throw XCTSkip("the test runner cannot be started again here (\(runner.path))")
+        }
+        let child = Process()
+        child.executableURL = runner
+        child.arguments = ["RunRegistryTests.SignalProcessTests/testChildThatWaitsForSIGTERM"]
+        child.environment = ProcessInfo.processInfo.environment.merging([Self.pathVariable: url.path]) { _, new in new }
+        child.standardOutput = FileHandle.nullDevice
+        child.standardError = FileHandle.nullDevice
+        try child.run()
+        let deadline = Date().addingTimeInterval(30)
+        var began = false
+        while !began, Date() < deadline, child.isRunning {
+            began = FileManager.default.fileExists(atPath: url.path)
+                && (try? RunRegistry(url: url, create: false).runs(status: .running).count) == 1
+            if !began { usleep(50_000) }
+        }
+        XCTAssertTrue(began, "the child began its run")
+        child.terminate()   // SIGTERM
+        child.waitUntilExit()
+        XCTAssertEqual(child.terminationReason, .exit)
+        XCTAssertEqual(child.terminationStatus, 128 + SIGTERM)
+        let run = try XCTUnwrap(RunRegistry(url: url, create: false).runs().first)
+        XCTAssertEqual(run.status, .interrupted)
+        XCTAssertEqual(run.message, "interrupted by SIGTERM")
+    }
+}
