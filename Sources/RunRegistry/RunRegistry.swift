@@ -34,22 +34,31 @@ public final class RunRegistry: Sendable {
         config.busyMode = .timeout(30)
         config.foreignKeysEnabled = true
         config.label = "cellphase-runs"
-        do {
-            if create {
-                try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-            }
-            pool = try DatabasePool(path: path, configuration: config)
-        } catch {
-            throw RegistryError.database(path: path, reason: "\(error)")
+        if create {
+            try? FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
         }
+        pool = try Self.openAndMigrate(path: path, configuration: config)
+    }
+
+    /// Opens the pool and brings the schema up to date. Two processes creating one registry at the same moment can
+    /// collide (GRDB's migrator checks, then migrates, in separate transactions; switching to WAL needs a moment
+    /// alone): the loser's transaction rolls back and it tries again, finding the schema in place.
+    private static func openAndMigrate(path: String, configuration: Configuration) throws -> DatabasePool {
         let migrator = Schema.migrator
-        do {
-            if try pool.read(migrator.hasBeenSuperseded) { throw RegistryError.newer(path: path) }
-            try migrator.migrate(pool)
-        } catch let e as RegistryError {
-            throw e
-        } catch {
-            throw RegistryError.database(path: path, reason: "\(error)")
+        var attempt = 0
+        while true {
+            attempt += 1
+            do {
+                let pool = try DatabasePool(path: path, configuration: configuration)
+                if try pool.read(migrator.hasBeenSuperseded) { throw RegistryError.newer(path: path) }
+                try migrator.migrate(pool)
+                return pool
+            } catch let e as RegistryError {
+                throw e
+            } catch {
+                if attempt >= 5 { throw RegistryError.database(path: path, reason: "\(error)") }
+                Thread.sleep(forTimeInterval: 0.05 * Double(attempt))
+            }
         }
     }
 

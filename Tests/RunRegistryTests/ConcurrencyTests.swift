@@ -71,18 +71,22 @@ final class MultiProcessTests: XCTestCase {
         guard FileManager.default.isExecutableFile(atPath: runner.path), runner.pathExtension == "xctest" else {
             throw XCTSkip("the test runner cannot be started again here (\(runner.path))")
         }
-        let children = try (0..<2).map { _ -> Process in
+        let logs = (0..<2).map { url.deletingLastPathComponent().appendingPathComponent("child\($0).log") }
+        let children = try (0..<2).map { i -> Process in
+            FileManager.default.createFile(atPath: logs[i].path, contents: nil)
             let p = Process()
             p.executableURL = runner
             p.arguments = ["RunRegistryTests.MultiProcessTests/testWriterProcess"]
             p.environment = ProcessInfo.processInfo.environment.merging([Self.pathVariable: url.path]) { _, new in new }
-            p.standardOutput = FileHandle.nullDevice
-            p.standardError = FileHandle.nullDevice
+            p.standardOutput = try FileHandle(forWritingTo: logs[i])
+            p.standardError = p.standardOutput
             try p.run()
             return p
         }
         for p in children { p.waitUntilExit() }
-        XCTAssertEqual(children.map(\.terminationStatus), [0, 0])
+        let output = logs.map { (try? String(contentsOf: $0, encoding: .utf8)) ?? "" }
+            .map { $0.split(separator: "\n").filter { $0.contains("error") }.joined(separator: "\n") }
+        XCTAssertEqual(children.map(\.terminationStatus), [0, 0], output.joined(separator: "\n"))
         let registry = try RunRegistry(url: url, create: false)
         let runs = try registry.runs(group: "mp")
         XCTAssertEqual(runs.count, 2 * Self.runsPerProcess)
