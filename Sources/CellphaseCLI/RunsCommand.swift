@@ -328,7 +328,8 @@ enum RunsText {
         if let p = r.reportPath { lines.append(["report", p]) }
         var out = table(lines)
 
-        out += "\n\nconfiguration\n" + table(RunsJSON.flatten(RunsJSON.parsed(r.configJSON)).sorted { $0.key < $1.key }.map { ["  " + $0.key, RunsJSON.compact($0.value)] })
+        let config = RunsJSON.flatten(RunsJSON.parsed(r.configJSON)).sorted { $0.key < $1.key }
+        out += "\n\nconfiguration" + (config.isEmpty ? ": none" : "\n" + table(config.map { ["  " + $0.key, RunsJSON.compact($0.value)] }))
 
         if let metricsText = r.metricsJSON {
             let metrics = RunsJSON.parsed(metricsText)

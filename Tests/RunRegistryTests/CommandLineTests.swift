@@ -46,7 +46,8 @@ final class CommandLineTests: XCTestCase {
         try registry.finish(run: a, accuracy: 0.93, metricsJSON: #"{"per_class":{"M":{"f1":0.9},"I":{"f1":0.95}}}"#)
         let b = try registry.begin(kind: "sgan", key: "l20-u600-fold1", group: "g", configJSON: #"{"labels":20,"unlabelled":600,"latent":500}"#, seed: 1)
         try registry.finish(run: b, accuracy: 0.81, metricsJSON: #"{"per_class":{"M":{"f1":0.7}}}"#)
-        try registry.fail(run: try registry.begin(kind: "baseline", key: "l20-fold1", configJSON: "{}", seed: 2), message: "diverged")
+        let c = try registry.begin(kind: "baseline", key: "l20-fold1", configJSON: "{}", seed: 2)
+        try registry.fail(run: c, message: "diverged")
 
         let list = try run(["runs", "list", "--json"], in: folder)   // the default file in the current directory
         XCTAssertEqual(list.status, 0, list.err)
@@ -73,6 +74,11 @@ final class CommandLineTests: XCTestCase {
 
         let text = try run(["runs", "show", "\(a)"], in: folder)
         XCTAssertTrue(text.out.contains("curves (5 epochs)"), text.out)
+        let failed = try run(["runs", "show", "\(c)"], in: folder).out
+        XCTAssertTrue(failed.contains("failed — diverged") && failed.contains("configuration: none") && failed.contains("curves (0 epochs)"), failed)
+        let table = try run(["runs", "compare", "\(a)", "\(b)", "\(c)"], in: folder)
+        XCTAssertEqual(table.status, 0, table.err)
+        XCTAssertTrue(table.out.contains("configuration differences"), table.out)
     }
 
     func testMissingAndForeignRegistriesAreClearErrors() throws {
