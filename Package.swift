@@ -17,11 +17,14 @@ let package = Package(
         .library(name: "Segmentation", targets: ["Segmentation"]),
         .library(name: "Microscope", targets: ["Microscope"]),
         .library(name: "Server", targets: ["Server"]),
+        .library(name: "RunRegistry", targets: ["RunRegistry"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         // The HTTP service only (`Server` target, the CLI and ServerTests); no default traits (no swift-configuration).
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0", traits: []),
+        // SQLite (system libsqlite3) for the run registry only (`RunRegistry` target and RunRegistryTests).
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
     ],
     targets: [
         // C libraries from the system (Debian -dev packages; Homebrew on macOS).
@@ -54,9 +57,12 @@ let package = Package(
             "Microscope", "Segmentation", "Imaging",
             .product(name: "Hummingbird", package: "hummingbird"),
         ]),
+        // Every run (configuration, seed, data fingerprint, curves, checkpoints, metrics) in one SQLite file (GRDB lives
+        // only here and in RunRegistryTests).
+        .target(name: "RunRegistry", dependencies: [.product(name: "GRDB", package: "GRDB.swift")]),
         // The `cellphase` command.
         .executableTarget(name: "CellphaseCLI", dependencies: [
-            "CellphaseKit", "Engine", "NN", "Imaging", "Datasets", "Segmentation", "Microscope", "Server",
+            "CellphaseKit", "Engine", "NN", "Imaging", "Datasets", "Segmentation", "Microscope", "Server", "RunRegistry",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
@@ -74,5 +80,6 @@ let package = Package(
             "Server", "Microscope", "Segmentation", "CellphaseKit", "Engine", "NN", "Imaging",
             .product(name: "Hummingbird", package: "hummingbird"),
         ]),
+        .testTarget(name: "RunRegistryTests", dependencies: ["RunRegistry", "Datasets", .product(name: "GRDB", package: "GRDB.swift")]),
     ]
 )

@@ -9,7 +9,7 @@ struct SGANCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sgan",
         abstract: "Semi-supervised GAN: learn cell stages from a few labels per class plus unlabelled crops.",
-        subcommands: [SGANTrainCommand.self])
+        subcommands: [SGANTrainCommand.self, SGANGridCommand.self])
 }
 
 /// Network and schedule settings of `sgan train` and `sgan grid`.
@@ -110,6 +110,8 @@ struct SGANTrainCommand: ParsableCommand {
     @Flag(help: "Supervised-only baseline: the same discriminator trained on the labels alone.") var baseline = false
     @OptionGroup var sgan: SGANOptions
     @Option(help: "Output folder. Default: runs/sgan-l<N>.") var out: String?
+    @Option(help: "Run registry (SQLite) recording every fold. Default: $CELLPHASE_REGISTRY, else ./cellphase-runs.sqlite.")
+    var registry: String?
     @Flag(help: "Print one JSON object on stdout (accuracy_mean, accuracy_std, per_fold, per_class, confusion, seconds).")
     var json = false
 
@@ -134,6 +136,7 @@ struct SGANTrainCommand: ParsableCommand {
         let outURL = URL(fileURLWithPath: out ?? "runs/\(baseline ? "baseline" : "sgan")-l\(labelsPerClass)").standardizedFileURL
         try FileManager.default.createDirectory(at: outURL, withIntermediateDirectories: true)
         let provenance = DataProvenance.of(data, root: source.root, mapping: source.hasMapping ? try source.mapping() : nil)
+        let recording = try RunRecording(path: registry)
 
         var runs: [SGANExperiment.FoldRun] = []
         for (i, fold) in testFolds.enumerated() {
@@ -145,14 +148,23 @@ struct SGANTrainCommand: ParsableCommand {
             let trainRows = allFolds.flatMap(\.rows).filter { !test.contains($0) }
             var o = options
             o.seed = options.seed &+ UInt64(i)
-            let run = try SGANExperiment.runFold(
-                name: fold.name, data: data, trainRows: trainRows, testRows: fold.rows, extraUnlabelled: extra,
-                budget: budget, options: o, checkpoints: foldDir.appendingPathComponent("checkpoints"),
-                onEpoch: { e in
-                    try log.append(line: e)
-                    Console.note(Self.epochLine(e, of: o.epochs, prefix: "\(fold.name) (\(i + 1)/\(testFolds.count))  "))
-                })
-            try SGANExperiment.saveFold(run, data: data, provenance: provenance, options: o, to: foldDir)
+            let key = "\(options.mode.rawValue)/\(budget.key)/\(fold.name)"
+            let run = try recording.record(kind: options.mode.rawValue, key: key, group: "train:\(outURL.path)",
+                                           config: SGANGridCommand.CellConfig(cell: .init(method: baseline ? .supervisedOnly : .sgan, budget: budget, fold: fold.name), sgan: o),
+                                           seed: o.seed, fingerprint: provenance.fingerprint) { record -> (SGANExperiment.FoldRun, RunRecording.Outcome) in
+                let run = try SGANExperiment.runFold(
+                    name: fold.name, data: data, trainRows: trainRows, testRows: fold.rows, extraUnlabelled: extra,
+                    budget: budget, options: o, checkpoints: foldDir.appendingPathComponent("checkpoints"),
+                    onEpoch: { e in
+                        try log.append(line: e)
+                        try record.epoch(e)
+                        Console.note(Self.epochLine(e, of: o.epochs, prefix: "\(fold.name) (\(i + 1)/\(testFolds.count))  "))
+                    },
+                    onCheckpoint: { e, url in try record.checkpoint(e, url) })
+                let saved = try SGANExperiment.saveFold(run, data: data, provenance: provenance, options: o, to: foldDir)
+                return (run, .init(metrics: run.report, seconds: run.result.seconds, bundle: saved.bundle,
+                                   report: outURL.appendingPathComponent("report.html")))
+            }
             Console.note(String(format: "%@: test accuracy %.1f %% (best epoch %@ of %d, %d iterations, %.0f s; %@)", fold.name,
                                 100 * run.report.accuracy, run.result.bestEpoch.map(String.init) ?? "–", run.result.history.count,
                                 run.result.iterations, run.result.seconds, run.result.stopReason))

@@ -143,3 +143,36 @@ final class SGANTrainingTests: XCTestCase {
         }
     }
 }
+
+/// The budget grid's cells and shards (SGAN paper section 5, Figure 4).
+final class SGANGridTests: XCTestCase {
+    func testShardsPartitionTheCells() {
+        let grid = SGANGrid(folds: ["f1", "f2", "f3", "f4"])
+        let cells = grid.cells
+        XCTAssertEqual(cells.count, 4 * 4 * (7 + 2), "4 folds × 4 label budgets × (7 pools + 2 baselines)")
+        XCTAssertEqual(Set(cells.map(\.key)).count, cells.count, "keys are unique")
+        for n in [1, 2, 3, 7, 200] {
+            let shards = (1...n).map { SGANGrid.shard(cells, index: $0, count: n) }
+            XCTAssertEqual(shards.map(\.count).reduce(0, +), cells.count)
+            XCTAssertEqual(Set(shards.flatMap { $0.map(\.key) }), Set(cells.map(\.key)), "\(n) shards cover every cell")
+        }
+        XCTAssertNotNil(SGANGrid.parseShard("2/8"))
+        XCTAssertNil(SGANGrid.parseShard("9/8"))
+        XCTAssertNil(SGANGrid.parseShard("0/3"))
+        XCTAssertEqual(SGANGrid.Pool("185s"), SGANGrid.Pool(185, stratified: true))
+        XCTAssertNil(SGANGrid.Pool("many"))
+    }
+
+    func testCellsTheDataCannotSupplyAreNamed() {
+        // Two classes of 10 images: 8 labels per class leave 4 images, so a pool of 5 cannot be drawn.
+        let labels = Array(repeating: 0, count: 10) + Array(repeating: 1, count: 10)
+        let cell = SGANGrid.Cell(method: .sgan, budget: .init(labelsPerClass: 8, unlabelled: 5), fold: "f")
+        let why = SGANGrid.infeasibility(of: cell, labels: labels, classNames: ["I", "M"], trainRows: Array(0..<20))
+        XCTAssertNotNil(why)
+        XCTAssertTrue(why?.contains("5") ?? false, why ?? "")
+        let ok = SGANGrid.Cell(method: .sgan, budget: .init(labelsPerClass: 8, unlabelled: 4), fold: "f")
+        XCTAssertNil(SGANGrid.infeasibility(of: ok, labels: labels, classNames: ["I", "M"], trainRows: Array(0..<20)))
+        let tooMany = SGANGrid.Cell(method: .supervisedOnly, budget: .init(labelsPerClass: 11, unlabelled: 0), fold: "f")
+        XCTAssertTrue(SGANGrid.infeasibility(of: tooMany, labels: labels, classNames: ["I", "M"], trainRows: Array(0..<20))?.contains("I") ?? false)
+    }
+}

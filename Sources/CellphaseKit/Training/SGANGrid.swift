@@ -38,6 +38,10 @@ public struct SGANGrid: Sendable, Codable, Hashable {
         public var budget: SGANExperiment.BudgetSpec
         public var fold: String
 
+        public init(method: Method, budget: SGANExperiment.BudgetSpec, fold: String) {
+            self.method = method; self.budget = budget; self.fold = fold
+        }
+
         /// Unique within a grid: "sgan/l80-u600/crossvalidation1_eq", "lowdepth/l20-u0/fold2".
         public var key: String { "\(method.rawValue)/\(budget.key)/\(fold)" }
     }

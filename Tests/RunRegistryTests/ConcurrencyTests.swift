@@ -1,0 +1,97 @@
+import Foundation
+import RunRegistry
+import XCTest
+
+/// Grid shards are separate processes writing one registry file: two instances (two connection pools) writing at
+/// the same time must lose nothing.
+final class ConcurrencyTests: XCTestCase {
+    func testTwoRegistriesWritingConcurrentlyLoseNothing() throws {
+        let url = try temporaryFolder(self).appendingPathComponent("shared.sqlite")
+        let shards = [try RunRegistry(url: url), try RunRegistry(url: url)]
+        let runsPerShard = 25, epochsPerRun = 8
+        let errors = ErrorList()
+        DispatchQueue.concurrentPerform(iterations: shards.count * 2) { worker in
+            let shard = worker % shards.count
+            let registry = shards[shard]
+            do {
+                for r in 0..<runsPerShard {
+                    let id = try registry.begin(kind: "sgan", key: "w\(worker)-r\(r)", group: "g", configJSON: #"{"worker":\#(worker)}"#, seed: UInt64(r))
+                    for e in 1...epochsPerRun {
+                        try registry.appendEpoch(run: id, epoch: e, values: ["g": Double(e), "worker": Double(worker)])
+                    }
+                    try registry.addCheckpoint(run: id, epoch: epochsPerRun, validationAccuracy: 0.8, path: "w\(worker)/r\(r)")
+                    try registry.finish(run: id, accuracy: Double(r) / 100)
+                }
+            } catch {
+                errors.append("\(error)")
+            }
+        }
+        XCTAssertEqual(errors.all, [])
+        let reader = try RunRegistry(url: url, create: false)
+        let runs = try reader.runs(kind: "sgan", group: "g")
+        XCTAssertEqual(runs.count, shards.count * 2 * runsPerShard)
+        XCTAssertEqual(Set(runs.map(\.id)).count, runs.count, "ids are unique")
+        XCTAssertTrue(runs.allSatisfy { $0.status == .finished })
+        XCTAssertEqual(try reader.finishedKeys(kind: "sgan", group: "g").count, runs.count)
+        for run in runs {
+            let epochs = try reader.epochs(run: run.id)
+            XCTAssertEqual(epochs.map(\.epoch), Array(1...epochsPerRun), "run \(run.key)")
+            XCTAssertEqual(Set(epochs.compactMap { $0.values["worker"] }).count, 1, "run \(run.key): one worker's curves")
+            XCTAssertEqual(try reader.checkpoints(run: run.id).count, 1)
+        }
+    }
+}
+
+final class ErrorList: @unchecked Sendable {
+    private let lock = NSLock()
+    private var items: [String] = []
+    func append(_ s: String) { lock.withLock { items.append(s) } }
+    var all: [String] { lock.withLock { items } }
+}
+
+/// The same with real processes, as grid shards are: this test bundle runs itself twice more, each child writing
+/// through its own registry (`testWriterProcess`, which does nothing unless started that way).
+final class MultiProcessTests: XCTestCase {
+    static let pathVariable = "CELLPHASE_TEST_REGISTRY_WRITER"
+    static let runsPerProcess = 40, epochsPerRun = 5
+
+    func testWriterProcess() throws {
+        guard let path = ProcessInfo.processInfo.environment[Self.pathVariable] else { return }
+        let registry = try RunRegistry(url: URL(fileURLWithPath: path))
+        for r in 0..<Self.runsPerProcess {
+            let id = try registry.begin(kind: "sgan", key: "p\(getpid())-r\(r)", group: "mp", configJSON: "{}", seed: UInt64(r))
+            for e in 1...Self.epochsPerRun { try registry.appendEpoch(run: id, epoch: e, values: ["g": Double(e)]) }
+            try registry.finish(run: id, accuracy: 0.5)
+        }
+    }
+
+    func testTwoProcessesWritingConcurrentlyLoseNothing() throws {
+        let url = try temporaryFolder(self).appendingPathComponent("shared.sqlite")
+        let runner = URL(fileURLWithPath: CommandLine.arguments[0])
+        guard FileManager.default.isExecutableFile(atPath: runner.path), runner.pathExtension == "xctest" else {
+            throw XCTSkip("the test runner cannot be started again here (\(runner.path))")
+        }
+        let logs = (0..<2).map { url.deletingLastPathComponent().appendingPathComponent("child\($0).log") }
+        let children = try (0..<2).map { i -> Process in
+            FileManager.default.createFile(atPath: logs[i].path, contents: nil)
+            let p = Process()
+            p.executableURL = runner
+            p.arguments = ["RunRegistryTests.MultiProcessTests/testWriterProcess"]
+            p.environment = ProcessInfo.processInfo.environment.merging([Self.pathVariable: url.path]) { _, new in new }
+            p.standardOutput = try FileHandle(forWritingTo: logs[i])
+            p.standardError = p.standardOutput
+            try p.run()
+            return p
+        }
+        for p in children { p.waitUntilExit() }
+        let output = logs.map { (try? String(contentsOf: $0, encoding: .utf8)) ?? "" }
+            .map { $0.split(separator: "\n").filter { $0.contains("error") }.joined(separator: "\n") }
+        XCTAssertEqual(children.map(\.terminationStatus), [0, 0], output.joined(separator: "\n"))
+        let registry = try RunRegistry(url: url, create: false)
+        let runs = try registry.runs(group: "mp")
+        XCTAssertEqual(runs.count, 2 * Self.runsPerProcess)
+        XCTAssertEqual(Set(runs.map(\.pid)).count, 2, "two writers")
+        XCTAssertTrue(runs.allSatisfy { $0.status == .finished })
+        for run in runs { XCTAssertEqual(try registry.epochs(run: run.id).count, Self.epochsPerRun) }
+    }
+}
