@@ -132,6 +132,34 @@ final class SGANTrainingTests: XCTestCase {
         XCTAssertEqual(generator.stateTensors().map(\.tensor.scalars), run.result.generator.stateTensors().map(\.tensor.scalars))
     }
 
+    func testAnUnlabelledFolderIsThePoolWhenGiven() throws {
+        // 3 classes × 10 labelled crops plus a folder of 12 unlabelled ones appended with label -1.
+        let root = try temporaryDirectory(), poolRoot = try temporaryDirectory()
+        let synth = try SyntheticNuclei(side: 64, format: .uint16, seed: 8)
+        _ = try synth.writeDataset(to: root, perClass: 10, fileExtension: "png", phases: [.interphase, .prophase, .metaphase])
+        _ = try synth.writeDataset(to: poolRoot, perClass: 4, fileExtension: "png", phases: [.anaphase, .telophase, .prometaphase])
+        let labelled = try FolderLayout.load(root)
+        let files = try FileManager.default.subpathsOfDirectory(atPath: poolRoot.path).filter { $0.hasSuffix(".png") }
+        let flat = try temporaryDirectory()
+        for (i, f) in files.enumerated() {
+            try FileManager.default.copyItem(at: poolRoot.appendingPathComponent(f), to: flat.appendingPathComponent("u\(i).png"))
+        }
+        let pool = try FolderLayout.unlabelledPool(flat)
+        let merged = Dataset(classes: labelled.classes, samples: labelled.samples + pool.samples,
+                             labels: labelled.labels + pool.labels, layout: labelled.layout)
+        let data = try PreparedDataset.prepare(merged, settings: .gan)
+        let extra = Array(30..<42)
+        XCTAssertTrue(extra.allSatisfy { data.labels[$0] == -1 })
+        var o = options(epochs: 1)
+        o.patienceFraction = 0
+        let run = try SGANExperiment.runFold(name: "all", data: data, trainRows: Array(0..<20), testRows: Array(20..<30),
+                                             extraUnlabelled: extra, budget: .init(labelsPerClass: 5, unlabelled: 8), options: o)
+        XCTAssertEqual(run.unlabelledCount, 8)
+        XCTAssertTrue(Set(run.unlabelledRows).isSubset(of: Set(extra)), "the pool comes from the unlabelled folder only")
+        XCTAssertThrowsError(try SGANExperiment.runFold(name: "all", data: data, trainRows: Array(0..<20), testRows: Array(20..<30),
+                                                        extraUnlabelled: extra, budget: .init(labelsPerClass: 5, unlabelled: 13), options: o))
+    }
+
     func testDataOutsideTheGeneratorRangeIsRefused() throws {
         let root = try temporaryDirectory()
         _ = try SyntheticNuclei(side: 64, format: .uint16, seed: 1)
