@@ -7,5 +7,6 @@ struct Cellphase: AsyncParsableCommand {
         commandName: "cellphase",
         abstract: "Learn cell-cycle stages from few labelled microscopy crops; classify cells in milliseconds.",
         subcommands: [ExampleCommand.self, TrainCommand.self, EvaluateCommand.self, CVCommand.self, PredictCommand.self,
-                      AnalyzeCommand.self, ServeCommand.self, DataCommand.self, BenchCommand.self])
+                      AnalyzeCommand.self, ServeCommand.self, DataCommand.self, BenchCommand.self,
+                      TransferCommand.self])
 }

@@ -37,7 +37,7 @@ enum Console {
 
 /// `--data ROOT` and the class mapping, shared by train, evaluate and cv.
 struct DataOptions: ParsableArguments {
-    @Option(help: "Dataset folder: ROOT/<class>/* or ROOT/<fold>/<class>/* (TIFF or PNG crops).") var data: String
+    @Option(help: "Dataset folder: ROOT/<class>/* or ROOT/<fold>/<class>/* (TIFF or PNG crops), or a CSV manifest.") var data: String
     @Option(help: "Explicit class order, comma-separated.") var classes: String?
     @Option(parsing: .singleValue, help: "Merge classes: name=A,B,C (repeatable), e.g. mitosis=P,PM,M,A,T.") var group: [String] = []
     @Option(help: "Classes to drop, comma-separated (e.g. J).") var drop: String?
@@ -55,7 +55,7 @@ struct DataOptions: ParsableArguments {
 
     /// Loads and prepares the data (every image decoded once, on all cores).
     func prepare(settings: PreprocessSettings, mapping: ClassMapping? = nil) throws -> PreparedDataset {
-        let ds = try FolderLayout.load(root, mapping: try mapping ?? self.mapping(), onError: try policy())
+        let ds = try load(mapping: try mapping ?? self.mapping())
         let data = try PreparedDataset.prepare(ds, settings: settings, onError: try policy())
         for p in data.problems { Console.note("skipped \(p.file): \(p.message)") }
         let counts = data.dataset.classes.map { "\($0) \(data.dataset.classCounts[$0] ?? 0)" }.joined(separator: ", ")
