@@ -6,6 +6,9 @@ import NN
 /// name) under a new `head` of Dense layers (by default 512 → 256 → 128), each followed by ReLU and batch
 /// normalisation, then the logits over the new classes (softmax lives in the loss).
 ///
+/// The head's batch norm uses momentum 0.9 (PyTorch's default) rather than Keras' 0.99, so its running statistics
+/// settle within the few steps per epoch a small transfer set gives.
+///
 /// Stored in bundles as architecture "sgan-transfer": the sgan options (`d_filters`, `d_dropout`, …) plus
 /// `head` ("512,256,128").
 public final class TransferClassifier: Module {
@@ -29,7 +32,7 @@ public final class TransferClassifier: Module {
         for (i, w) in headWidths.enumerated() {
             layers.append(("fc\(i + 1)", Dense(inF, w, initializer: .heNormal, rng: &rng)))
             layers.append(("relu\(i + 1)", ReLU()))
-            layers.append(("bn\(i + 1)", BatchNorm(w)))
+            layers.append(("bn\(i + 1)", BatchNorm(w, momentum: 0.9)))
             inF = w
         }
         layers.append(("logits", Dense(inF, config.classes, rng: &rng)))
@@ -39,8 +42,16 @@ public final class TransferClassifier: Module {
         register(module: head, "head")
     }
 
+    /// Whether training passes apply the backbone's dropout. `TransferLearning` turns it off while the backbone is
+    /// frozen or fine-tuned (Keras' base model called with `training=False`, so the head learns from the features it
+    /// sees at inference) and on for full retraining. Inference never drops.
+    public var backboneDropout = true
+
     /// Class logits `[N, K]` of images `[N, C, H, W]` prepared like the source SGAN's data ([-1, 1]).
-    public override func callAsFunction(_ x: Variable) -> Variable { head(backbone(x)) }
+    public override func callAsFunction(_ x: Variable) -> Variable {
+        guard !backboneDropout else { return head(backbone(x)) }
+        return head(backbone.layers.reduce(x) { $1 is Dropout ? $0 : $1($0) })
+    }
 
     /// Class logits in inference mode, the backbone as one convolution stack.
     public override func infer(_ x: Tensor) -> Tensor { head(Variable(backbone.infer(x))).value }

@@ -25,6 +25,8 @@ public enum TransferError: Error, Equatable, CustomStringConvertible {
 ///
 /// - `.fineTune(layers: n)` (default, n = 2; section 6.3.2): the head with the backbone frozen at `headLearningRate`
 ///   (Adam 3e-4, section 6.3.3), then the last `n` convolutions and the head at `fineTuneLearningRate` (5e-5);
+/// The backbone runs without its dropout except in `.full` (`TransferClassifier.backboneDropout`).
+///
 /// - `.headOnly`: the first phase alone (the frozen feature extractor of section 6.3.3);
 /// - `.full`: every layer from the pretrained weights at `headLearningRate` (the DIC retraining of section 6.3.5).
 ///
@@ -164,7 +166,8 @@ public struct TransferLearning {
     public func fit(_ model: TransferClassifier, data: PreparedDataset, train: [Int], validation: [Int],
                     progress: (EpochRecord) -> Void = { _ in }) throws -> Result {
         let start = Date()
-        defer { model.unfreeze() }
+        model.backboneDropout = options.mode == .full
+        defer { model.unfreeze(); model.backboneDropout = true }
         var history: [EpochRecord] = []
         var bestEpoch: Int?
         var stoppedEarly = false
