@@ -72,6 +72,12 @@ struct TransferCommand: ParsableCommand {
         return o
     }
 
+    /// Whether the fine-tuning phase's weights were kept (only in --mode fine-tune).
+    func fineTuneNote(_ fold: TransferLearning.Fold) -> String {
+        guard case .fineTune = options.mode, fold.result.history.count > fold.headEpochs else { return "" }
+        return fold.fineTuneKept ? ", fine-tuned kept" : ", head phase kept (fine-tuning did not beat it on validation)"
+    }
+
     func run() throws {
         let t0 = Date()
         let bundleURL = URL(fileURLWithPath: from).standardizedFileURL
@@ -108,9 +114,10 @@ struct TransferCommand: ParsableCommand {
                 try ModelBundle.save(model: fold.model, info: transfer.bundleInfo(for: fold, source: src, data: data, provenance: provenance),
                                      to: url)
                 bundles.append(url.path)
-                Console.note(String(format: "%@: test accuracy %.1f %%, balanced %.1f %% (%d head + %d fine-tune epochs, best %@, %.0f s) → %@",
+                Console.note(String(format: "%@: test accuracy %.1f %%, balanced %.1f %% (%d head + %d fine-tune epochs%@, best %@, %.0f s) → %@",
                                     r.name, 100 * r.report.accuracy, 100 * r.report.balancedAccuracy, fold.headEpochs,
-                                    r.history.count - fold.headEpochs, r.bestEpoch.map(String.init) ?? "–", r.seconds, url.path))
+                                    r.history.count - fold.headEpochs, fineTuneNote(fold), r.bestEpoch.map(String.init) ?? "–",
+                                    r.seconds, url.path))
             })
         let seconds = Date().timeIntervalSince(t0)
         let foldResults = results.map(\.result)
@@ -136,9 +143,9 @@ struct TransferCommand: ParsableCommand {
         c.comparison = ModelComparisonPlot(entries: [.init(name: "sgan-transfer", summary: summary)],
                                            references: data.dataset.classes.count == 7 ? [.sganTransferRoboscope] : [])
         c.notes = "Training curves: the first fold (head phase, then fine-tuning).\n\n" + zip(results, bundles).map { f, b in
-            String(format: "%@: accuracy %.2f %%, %d train / %d validation / %d test images, %d + %d epochs; bundle %@",
+            String(format: "%@: accuracy %.2f %%, %d train / %d validation / %d test images, %d + %d epochs%@; bundle %@",
                    f.result.name, 100 * f.result.report.accuracy, f.result.trainCount, f.result.validationCount, f.result.testCount,
-                   f.headEpochs, f.result.history.count - f.headEpochs, b)
+                   f.headEpochs, f.result.history.count - f.headEpochs, fineTuneNote(f), b)
         }.joined(separator: "\n")
         let reportURL = outURL.appendingPathComponent("report.html")
         try c.write(to: reportURL)
@@ -151,6 +158,7 @@ struct TransferCommand: ParsableCommand {
             o["source"] = bundleURL.path
             o["mode"] = mode
             o["fold_head_epochs"] = results.map(\.headEpochs)
+            o["fold_fine_tune_kept"] = results.map(\.fineTuneKept)
             print(try Console.json(object: o))
         } else {
             print(Console.crossValidationText(model: "sgan-transfer", summary: summary, seconds: seconds))

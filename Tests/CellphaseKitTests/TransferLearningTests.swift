@@ -69,11 +69,12 @@ final class TransferLearningTests: XCTestCase {
     func testEachModeTrainsExactlyTheRequestedLayers() throws {
         let source = try sourceBundle()
         let data = try nuclei(perClass: 8)
-        let split = Splitter.stratified(labels: data.labels, train: 0.75, validation: 0.25, test: 0, seed: 1)
+        // No validation rows: every epoch's weights are kept, so what changed is exactly what was trained.
+        let rows = Array(0..<data.count)
         func run(_ mode: TransferLearning.Mode) throws -> (model: TransferClassifier, start: [String: Tensor]) {
             let model = try TransferLearning.makeModel(from: source, classes: 2, headWidths: [32, 16], seed: 3)
             let start = Dictionary(uniqueKeysWithValues: model.namedParameters().map { ($0.name, $0.parameter.value) })
-            let r = try TransferLearning(options: quickOptions(mode)).fit(model, data: data, train: split.train, validation: split.validation)
+            let r = try TransferLearning(options: quickOptions(mode)).fit(model, data: data, train: rows, validation: [])
             XCTAssertEqual(r.history.count, mode == .headOnly || mode == .full ? 2 : 4, "\(mode)")
             XCTAssertEqual(model.trainableParameters.count, model.parameters.filter { !$0.isBuffer }.count, "nothing left frozen after \(mode)")
             return (model, start)
@@ -104,6 +105,24 @@ final class TransferLearningTests: XCTestCase {
             XCTAssertTrue(allChanged(full.model, sourceWeights, "backbone.\(conv)."), conv)
         }
         XCTAssertTrue(allChanged(full.model, full.start, "head."))
+    }
+
+    /// Fine-tuning that hurts on validation (here: a learning rate of 1, which wrecks the unfrozen convolutions) is
+    /// undone: the head phase's best weights come back, the backbone bit-identical to the source.
+    func testFineTuningThatDoesNotBeatTheHeadPhaseIsUndone() throws {
+        let source = try sourceBundle()
+        let data = try nuclei(perClass: 12)
+        let split = Splitter.stratified(labels: data.labels, train: 0.7, validation: 0.3, test: 0, seed: 1)
+        var o = quickOptions(.fineTune(layers: 2))
+        o.epochs = 15; o.fineTuneEpochs = 2; o.fineTuneLearningRate = 1
+        let model = try TransferLearning.makeModel(from: source, classes: 2, headWidths: o.headWidths, seed: 3)
+        let r = try TransferLearning(options: o).fit(model, data: data, train: split.train, validation: split.validation)
+        XCTAssertEqual(r.history.count, 17)
+        XCTAssertFalse(r.fineTuneKept)
+        XCTAssertLessThanOrEqual(try XCTUnwrap(r.bestEpoch), 15, "the kept epoch is one of the head phase")
+        XCTAssertTrue(identical(model, source.model, "backbone."))
+        let v = SupervisedTrainer.validate(model, data: data, rows: split.validation, classWeights: nil)
+        XCTAssertGreaterThan(v.balancedAccuracy, 0.8)
     }
 
     func testBackboneWeightsComeFromTheSourceBundle() throws {
@@ -178,7 +197,8 @@ final class TransferLearningTests: XCTestCase {
         let (report, _) = try Experiment.evaluate(model, data: data, rows: rows)
         let fold = TransferLearning.Fold(result: Experiment.FoldResult(name: "fold1", report: report, history: r.history, bestEpoch: r.bestEpoch,
                                                                        seconds: r.seconds, trainCount: rows.count, validationCount: 0, testCount: rows.count),
-                                         model: model, headEpochs: r.headEpochs, stoppedEarly: r.stoppedEarly)
+                                         model: model, headEpochs: r.headEpochs, fineTuneKept: r.fineTuneKept,
+                                         stoppedEarly: r.stoppedEarly)
         let url = dir.appendingPathComponent("transfer.cellphase")
         try ModelBundle.save(model: model, info: t.bundleInfo(for: fold, source: source, data: data, provenance: nil), to: url)
 

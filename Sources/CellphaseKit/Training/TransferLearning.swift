@@ -24,11 +24,12 @@ public enum TransferError: Error, Equatable, CustomStringConvertible {
 /// `SupervisedTrainer` (class-weighted loss, augmentation, early stopping with warm-up, best epoch restored):
 ///
 /// - `.fineTune(layers: n)` (default, n = 2; section 6.3.2): the head with the backbone frozen at `headLearningRate`
-///   (Adam 3e-4, section 6.3.3), then the last `n` convolutions and the head at `fineTuneLearningRate` (5e-5);
-/// The backbone runs without its dropout except in `.full` (`TransferClassifier.backboneDropout`).
-///
+///   (Adam 3e-4, section 6.3.3), then the last `n` convolutions and the head at `fineTuneLearningRate` (5e-5),
+///   kept only if they beat the head phase on validation;
 /// - `.headOnly`: the first phase alone (the frozen feature extractor of section 6.3.3);
-/// - `.full`: every layer from the pretrained weights at `headLearningRate` (the DIC retraining of section 6.3.5).
+/// - `.full`: every layer from the pretrained weights at `headLearningRate` (the DIC retraining, section 6.3.4).
+///
+/// The backbone runs without its dropout except in `.full` (`TransferClassifier.backboneDropout`).
 ///
 /// `crossValidate` runs the paper's protocol: stratified k-fold (group-aware when samples have groups), each fold
 /// the test set once (20 % for k = 5), 20 % of the rest stratified for validation (16 % of all), the remaining 64 %
@@ -131,6 +132,9 @@ public struct TransferLearning {
         public var headEpochs: Int
         /// 1-based epoch in `history` whose weights were kept.
         public var bestEpoch: Int?
+        /// Whether the fine-tuned weights were kept: false when fine-tuning did not beat the head phase's best
+        /// validation figure (the head phase's weights are restored then), or when there was no fine-tuning.
+        public var fineTuneKept: Bool
         /// Whether early stopping ended a phase before its budget.
         public var stoppedEarly: Bool
         public var seconds: Double
@@ -187,19 +191,43 @@ public struct TransferLearning {
         case .full:
             model.unfreeze()
             try run(epochs: options.epochs, learningRate: options.headLearningRate, seed: options.seed)
-            return Result(history: history, headEpochs: history.count, bestEpoch: bestEpoch, stoppedEarly: stoppedEarly,
-                          seconds: Date().timeIntervalSince(start))
+            return Result(history: history, headEpochs: history.count, bestEpoch: bestEpoch, fineTuneKept: false,
+                          stoppedEarly: stoppedEarly, seconds: Date().timeIntervalSince(start))
         case .headOnly, .fineTune:
             model.backbone.freeze()
             try run(epochs: options.epochs, learningRate: options.headLearningRate, seed: options.seed)
         }
         let headEpochs = history.count
+        var fineTuneKept = false
         if case let .fineTune(layers) = options.mode, layers > 0, options.fineTuneEpochs > 0 {
+            // The head phase's best weights stay unless fine-tuning beats them on validation.
+            let headBest = (score: validationScore(model, data: data, train: train, validation: validation),
+                            state: model.parameters.map(\.value), epoch: bestEpoch)
             for (_, conv) in model.convolutions.suffix(layers) { conv.unfreeze() }
             try run(epochs: options.fineTuneEpochs, learningRate: options.fineTuneLearningRate, seed: options.seed &+ 1)
+            fineTuneKept = true
+            if let before = headBest.score, let after = validationScore(model, data: data, train: train, validation: validation),
+               after < before {
+                for (p, v) in Swift.zip(model.parameters, headBest.state) { p.value = v }
+                bestEpoch = headBest.epoch
+                fineTuneKept = false
+            }
         }
-        return Result(history: history, headEpochs: headEpochs, bestEpoch: bestEpoch, stoppedEarly: stoppedEarly,
-                          seconds: Date().timeIntervalSince(start))
+        return Result(history: history, headEpochs: headEpochs, bestEpoch: bestEpoch, fineTuneKept: fineTuneKept,
+                      stoppedEarly: stoppedEarly, seconds: Date().timeIntervalSince(start))
+    }
+
+    /// The monitored validation figure (higher is better), nil without validation rows.
+    func validationScore(_ model: Module, data: PreparedDataset, train: [Int], validation: [Int]) -> Double? {
+        guard !validation.isEmpty else { return nil }
+        let weights = options.balanceClasses
+            ? SupervisedTrainer.balancedWeights(train.map { data.labels[$0] }, classes: data.dataset.classes.count) : nil
+        let v = SupervisedTrainer.validate(model, data: data, rows: validation, classWeights: weights)
+        switch options.monitor {
+        case .loss: return -v.loss
+        case .accuracy: return v.accuracy
+        case .balancedAccuracy: return v.balancedAccuracy
+        }
     }
 
     /// One fold of a transfer cross-validation, with its trained model.
@@ -207,6 +235,8 @@ public struct TransferLearning {
         public var result: Experiment.FoldResult
         public var model: TransferClassifier
         public var headEpochs: Int
+        /// See `Result.fineTuneKept`.
+        public var fineTuneKept: Bool
         public var stoppedEarly: Bool
     }
 
@@ -237,7 +267,7 @@ public struct TransferLearning {
                 name: folds[i].name, report: report, history: r.history, bestEpoch: r.bestEpoch,
                 seconds: Date().timeIntervalSince(t0), trainCount: inner.train.count,
                 validationCount: inner.validation.count, testCount: split.test.count),
-                model: model, headEpochs: r.headEpochs, stoppedEarly: r.stoppedEarly)
+                model: model, headEpochs: r.headEpochs, fineTuneKept: r.fineTuneKept, stoppedEarly: r.stoppedEarly)
             out.append(fold)
             try foldDone(fold)
         }
