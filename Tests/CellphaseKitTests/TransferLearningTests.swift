@@ -93,6 +93,9 @@ final class TransferLearningTests: XCTestCase {
         XCTAssertTrue(allChanged(fine.model, sourceWeights, "backbone.conv3."))
         XCTAssertTrue(allChanged(fine.model, sourceWeights, "backbone.conv4."))
         XCTAssertTrue(allChanged(fine.model, fine.start, "head."))
+        // The same head phase alone gave other head weights: the fine-tuning phase trained the head too.
+        let afterHeadPhase = Dictionary(uniqueKeysWithValues: head.model.namedParameters().map { ($0.name, $0.parameter.value) })
+        XCTAssertTrue(allChanged(fine.model, afterHeadPhase, "head."))
 
         // Three layers: only conv1 stays.
         let three = try run(.fineTune(layers: 3))
