@@ -54,8 +54,15 @@ struct DataOptions: ParsableArguments {
     }
 
     /// Loads and prepares the data (every image decoded once, on all cores).
-    func prepare(settings: PreprocessSettings, mapping: ClassMapping? = nil) throws -> PreparedDataset {
-        let ds = try load(mapping: try mapping ?? self.mapping())
+    /// `extraUnlabelled`: a folder of unlabelled crops appended after the labelled rows (label -1).
+    func prepare(settings: PreprocessSettings, mapping: ClassMapping? = nil, extraUnlabelled: URL? = nil) throws -> PreparedDataset {
+        var ds = try load(mapping: try mapping ?? self.mapping())
+        if let extraUnlabelled {
+            let pool = try FolderLayout.unlabelledPool(extraUnlabelled.standardizedFileURL)
+            ds = Dataset(classes: ds.classes, samples: ds.samples + pool.samples, labels: ds.labels + pool.labels,
+                         problems: ds.problems + pool.problems, layout: ds.layout)
+            Console.note("unlabelled: \(pool.count) images from \(extraUnlabelled.path)")
+        }
         let data = try PreparedDataset.prepare(ds, settings: settings, onError: try policy())
         for p in data.problems { Console.note("skipped \(p.file): \(p.message)") }
         let counts = data.dataset.classes.map { "\($0) \(data.dataset.classCounts[$0] ?? 0)" }.joined(separator: ", ")

@@ -7,7 +7,9 @@ public enum ContactSheet {
     ///   - tile: side of each square tile in pixels.
     ///   - gap: pixels between tiles (filled with mid-grey).
     ///   - separatorAfter: column indexes after which a wider gap is drawn (e.g. between original and augmented).
-    public static func render(rows: [[Image]], tile: Int = 64, gap: Int = 2, separatorAfter: Set<Int> = []) -> Image {
+    ///   - stretch: stretch each tile's min–max to 0…255; otherwise tiles are taken as [0, 1] (clipped).
+    public static func render(rows: [[Image]], tile: Int = 64, gap: Int = 2, separatorAfter: Set<Int> = [],
+                              stretch: Bool = true) -> Image {
         let cols = rows.map(\.count).max() ?? 0
         let extra = separatorAfter.filter { $0 < cols - 1 }.count * gap * 3
         let width = max(1, cols * (tile + gap) + gap + extra), height = max(1, rows.count * (tile + gap) + gap)
@@ -16,11 +18,11 @@ public enum ContactSheet {
             var x0 = gap
             for (c, img) in row.enumerated() {
                 let t = img.channel(0).squared(side: tile, mode: .keepAspect)
-                let (lo, hi) = t.extrema
+                let (lo, hi) = stretch ? t.extrema : (0, 1)
                 let scale: Float = hi > lo ? 255 / (hi - lo) : 0
                 let y0 = gap + r * (tile + gap)
                 for y in 0..<tile {
-                    for x in 0..<tile { sheet[0, y0 + y, x0 + x] = ((t[0, y, x] - lo) * scale).rounded() }
+                    for x in 0..<tile { sheet[0, y0 + y, x0 + x] = min(255, max(0, ((t[0, y, x] - lo) * scale).rounded())) }
                 }
                 x0 += tile + gap + (separatorAfter.contains(c) ? gap * 3 : 0)
             }

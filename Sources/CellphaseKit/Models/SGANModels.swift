@@ -27,6 +27,15 @@ public struct SGANConfig: Codable, Sendable, Equatable {
         return c
     }
 
+    /// cellphase's default: DCGAN-style widths that halve as resolution doubles — discriminator 32→64→128→256
+    /// filters, generator 256→128→64→32 — chosen by measurement against `.classic` (see docs/sgan.md).
+    public static let light: SGANConfig = {
+        var c = SGANConfig()
+        c.discriminatorFilters = [32, 64, 128, 256]
+        c.generatorFilters = [256, 128, 64, 32]
+        return c
+    }()
+
     /// The configuration a model bundle stores (`architecture` "sgan"; widths, latent size, dropout and slope as
     /// options, so `ModelRegistry.make` rebuilds the discriminator exactly).
     public var modelConfig: ModelConfig {

@@ -45,10 +45,12 @@ public final class SGANTrainer {
 
     /// Supervised update of the discriminator on labelled images `[N, C, H, W]`.
     @discardableResult
-    public func supervisedStep(images: Tensor, labels: [Int], classWeights: [Float]? = nil) -> Float {
+    public func supervisedStep(images: Tensor, labels: [Int], classWeights: [Float]? = nil,
+                               observe: (_ logits: Tensor) -> Void = { _ in }) -> Float {
         let t = tape()
-        let loss = sparseCrossEntropy(logits: discriminator(t.constant(images)), labels: labels,
-                                      classWeights: classWeights)
+        let logits = discriminator(t.constant(images))
+        let loss = sparseCrossEntropy(logits: logits, labels: labels, classWeights: classWeights)
+        observe(logits.value)
         t.backward(loss)
         discriminatorOptimizer.step()
         return loss.value.scalar

@@ -56,6 +56,13 @@ public final class HTMLReport {
         return "<figure>\(inline)" + (caption.map { "<figcaption>\(esc($0))</figcaption>" } ?? "") + "</figure>"
     }
 
+    /// Adds a section with a PNG image inlined as a data URL (the page stays self-contained).
+    @discardableResult
+    public func addImage(title: String, png: Data, caption: String? = nil) -> Self {
+        addSection(title: title, html: "<figure><img alt=\"\(Self.esc(title))\" src=\"data:image/png;base64,\(png.base64EncodedString())\">"
+                   + (caption.map { "<figcaption>\(Self.esc($0))</figcaption>" } ?? "") + "</figure>")
+    }
+
     /// A two-column table (e.g. model and settings), values escaped.
     @discardableResult
     public func addTable(title: String, rows: [(String, String)]) -> Self {

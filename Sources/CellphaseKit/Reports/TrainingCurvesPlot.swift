@@ -23,30 +23,48 @@ public struct TrainingCurvesPlot: Sendable {
     }
 
     private func panel(loss: Bool, width: Double, height: Double) -> SVGCanvas {
-        var c = SVGCanvas(width: width, height: height, title: loss ? "Loss" : "Accuracy")
+        let series: [CurvePanel.Series] = [
+            .init(name: "train", color: Palette.color(0), dash: nil,
+                  points: records.map { (Double($0.epoch), loss ? $0.trainLoss : $0.trainAccuracy) }),
+            .init(name: "validation", color: Palette.color(1), dash: "6 4",
+                  points: records.compactMap { r in (loss ? r.valLoss : r.valAccuracy).map { (Double(r.epoch), $0) } }),
+        ]
+        return CurvePanel.render(title: loss ? "Loss" : "Accuracy", series: series, yLabel: loss ? "Cross-entropy loss" : "Accuracy",
+                                 percent: !loss, width: width, height: height)
+    }
+}
+
+/// One panel of named curves over epochs, shared by the training-curve and GAN-loss plots (SGAN paper section 5:
+/// recorded loss curves). Curves have class "curve".
+enum CurvePanel {
+    struct Series {
+        var name: String
+        var color: String
+        var dash: String?
+        var points: [(Double, Double)]
+    }
+
+    /// `percent`: a [0, 1] axis labelled in per cent (accuracies); otherwise a loss axis from 0.
+    static func render(title: String, series: [Series], yLabel: String, percent: Bool, width: Double, height: Double) -> SVGCanvas {
+        var c = SVGCanvas(width: width, height: height, title: title)
         let f = PlotFrame(x: 64, y: 24, width: width - 84, height: height - 78)
-        let series: [(String, String, String?, [(Double, Double)])] = [
-            ("train", Palette.color(0), nil,
-             records.map { (Double($0.epoch), loss ? $0.trainLoss : $0.trainAccuracy) }),
-            ("validation", Palette.color(1), "6 4",
-             records.compactMap { r in (loss ? r.valLoss : r.valAccuracy).map { (Double(r.epoch), $0) } }),
-        ].map { ($0.0, $0.1, $0.2, $0.3.filter { $0.1.isFinite }) }
-        let xs = records.map { Double($0.epoch) }
-        let ys = series.flatMap { $0.3.map(\.1) }
+        let series = series.map { s in Series(name: s.name, color: s.color, dash: s.dash, points: s.points.filter { $0.1.isFinite }) }
+        let xs = series.flatMap { $0.points.map(\.0) }
+        let ys = series.flatMap { $0.points.map(\.1) }
         let xDomain = (xs.min() ?? 0)...max((xs.min() ?? 0) + 1, xs.max() ?? 1)
-        let yDomain = loss ? LinearScale.niceDomain(min(0, ys.min() ?? 0), ys.max() ?? 1)
-                           : LinearScale.niceDomain(max(0, min(ys.min() ?? 0, 0.99)), 1)
+        let yDomain = percent ? LinearScale.niceDomain(max(0, min(ys.min() ?? 0, 0.99)), 1)
+                              : LinearScale.niceDomain(min(0, ys.min() ?? 0), ys.max() ?? 1)
         let x = LinearScale(domain: xDomain, range: (f.x, f.x + f.width))
         let y = LinearScale(domain: yDomain, range: (f.y + f.height, f.y))
         let xTicks = x.ticks(6).filter { $0 == $0.rounded() }
-        c.text(loss ? "Loss" : "Accuracy", x: f.x + f.width / 2, y: 16, size: 13, anchor: "middle", bold: true)
-        c.axes(frame: f, x: x, y: y, xLabel: "Epoch", yLabel: loss ? "Cross-entropy loss" : "Accuracy",
-               xFormat: { String(Int($0)) }, yFormat: loss ? SVGCanvas.num : percentLabel, xTicks: xTicks)
+        c.text(title, x: f.x + f.width / 2, y: 16, size: 13, anchor: "middle", bold: true)
+        c.axes(frame: f, x: x, y: y, xLabel: "Epoch", yLabel: yLabel,
+               xFormat: { String(Int($0)) }, yFormat: percent ? percentLabel : SVGCanvas.num, xTicks: xTicks)
         var legend: [(label: String, color: String, dash: String?)] = []
-        for (name, color, dash, pts) in series where !pts.isEmpty {
-            c.polyline(pts.map { (x($0.0), y($0.1)) }, stroke: color, width: 2, dash: dash, cls: "curve", tooltip: name)
-            if pts.count == 1 { c.circle(cx: x(pts[0].0), cy: y(pts[0].1), r: 3, fill: color, cls: "marker") }
-            legend.append((name, color, dash))
+        for s in series where !s.points.isEmpty {
+            c.polyline(s.points.map { (x($0.0), y($0.1)) }, stroke: s.color, width: 2, dash: s.dash, cls: "curve", tooltip: s.name)
+            if s.points.count == 1 { c.circle(cx: x(s.points[0].0), cy: y(s.points[0].1), r: 3, fill: s.color, cls: "marker") }
+            legend.append((s.name, s.color, s.dash))
         }
         c.legend(legend, x: f.x + f.width - 110, y: f.y + 6)
         return c

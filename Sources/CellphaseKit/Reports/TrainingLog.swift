@@ -92,6 +92,19 @@ public struct TrainingLog: Sendable {
         try AtomicFile.write(out, to: url)
     }
 
+    /// Appends one record of another shape as a JSON line (e.g. an SGAN epoch with its four losses); non-finite
+    /// numbers are written as the strings "nan", "inf", "-inf". Needs the JSON-lines format.
+    public func append<R: Encodable>(line record: R) throws {
+        precondition(format == .jsonLines, "TrainingLog.append(line:) writes JSON lines")
+        let e = JSONEncoder()
+        e.outputFormatting = [.sortedKeys]
+        e.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        var out: Data = FileManager.default.fileExists(atPath: url.path) ? try readData() : Data()
+        if let last = out.last, last != UInt8(ascii: "\n") { out.append(UInt8(ascii: "\n")) }
+        out.append(try e.encode(record)); out.append(UInt8(ascii: "\n"))
+        try AtomicFile.write(out, to: url)
+    }
+
     /// All records in the file (either format); an absent file is an empty log.
     public func read() throws -> [EpochRecord] {
         guard FileManager.default.fileExists(atPath: url.path) else { return [] }

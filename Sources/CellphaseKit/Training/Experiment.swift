@@ -55,11 +55,16 @@ public enum Experiment {
     /// The test folds to use: the dataset's own folds when it has them (and `k` is nil or equals their number),
     /// otherwise stratified k-fold (group-aware when samples have groups).
     public static func folds(for data: PreparedDataset, k: Int?, seed: UInt64) -> [(name: String, rows: [Int])] {
-        let own = Splitter.authorsFolds(data.dataset)
+        folds(for: data.dataset, k: k, seed: seed)
+    }
+
+    /// The test folds of a dataset (see the `PreparedDataset` form).
+    public static func folds(for dataset: Dataset, k: Int?, seed: UInt64) -> [(name: String, rows: [Int])] {
+        let own = Splitter.authorsFolds(dataset)
         if own.count >= 2, k == nil || k == own.count { return own.map { ($0.name, $0.indices) } }
         let kk = k ?? 5
-        let groups = data.dataset.groups
-        return Splitter.kFold(labels: data.labels, groups: groups.contains { $0 != nil } ? groups : nil, k: kk, seed: seed)
+        let groups = dataset.groups
+        return Splitter.kFold(labels: dataset.labels, groups: groups.contains { $0 != nil } ? groups : nil, k: kk, seed: seed)
             .enumerated().map { ("fold\($0.offset + 1)", $0.element) }
     }
 

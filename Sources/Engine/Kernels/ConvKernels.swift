@@ -126,17 +126,15 @@ public enum ConvKernels {
                                forwardOutput: UnsafeMutablePointer<Float>?) {
         let wCount = g.outC * g.patch
         dw.update(repeating: 0, count: wCount)
-        let lock = Lock()
         let ptrs = UncheckedSendable((x, dy, dw, forwardWeights, forwardOutput))
         let chunking = Chunking(g, perImage: g.patch * g.outPlane)
         let perChunk = (g.patch + 2 * g.groupOut) * g.outPlane * chunking.size
-        let serial = g.batch < Parallel.workers
-        forEachChunk(g, chunking, scratch: perChunk + (serial ? 0 : wCount)) { images, scratch, split in
-            let (x, dy, dw, fw, fy) = ptrs.value
+        // One chunk's GEMMs accumulate (beta 1) into `target`: `dw` itself when serial, else the worker's own
+        // partial sum, added to `dw` in worker order at the end so the result does not depend on thread timing.
+        func run(_ images: Range<Int>, _ scratch: UnsafeMutablePointer<Float>, _ split: Bool, _ target: UnsafeMutablePointer<Float>) {
+            let (x, dy, _, fw, fy) = ptrs.value
             let n = images.count, hw = g.outPlane, ld = n * hw
             let col = scratch, gathered = scratch + g.patch * ld, out = gathered + g.groupOut * ld
-            let target = serial ? dw : out + g.groupOut * ld
-            if !serial { target.update(repeating: 0, count: wCount) }
             for grp in 0..<g.groups {
                 packChunk(x, images, group: grp, into: col, g)
                 for (j, i) in images.enumerated() {
@@ -151,7 +149,29 @@ public enum ConvKernels {
                     scatterChunk(out, images, group: grp, into: fy, g)
                 }
             }
-            if !serial { lock.withLock { for i in 0..<wCount { dw[i] += target[i] } } }
+        }
+        if g.batch < Parallel.workers {
+            withScratch(max(perChunk, 1)) { s in
+                for c in 0..<chunking.count { run(chunking.images(c, batch: g.batch), s, true, dw) }
+            }
+            return
+        }
+        let lock = Lock()
+        var partials: [(first: Int, sum: [Float])] = []
+        withoutActuallyEscaping(run) { run in
+            let body = UncheckedSendable(run)
+            Parallel.forChunks(chunking.count, costPerItem: 1 << 20) { chunks in
+                withScratch(perChunk + wCount) { s in
+                    let target = s + perChunk
+                    target.update(repeating: 0, count: wCount)
+                    for c in chunks { body.value(chunking.images(c, batch: g.batch), s, false, target) }
+                    let sum = Array(UnsafeBufferPointer(start: target, count: wCount))
+                    lock.withLock { partials.append((chunks.lowerBound, sum)) }
+                }
+            }
+        }
+        for p in partials.sorted(by: { $0.first < $1.first }) {
+            p.sum.withUnsafeBufferPointer { src in for i in 0..<wCount { dw[i] += src[i] } }
         }
     }
 
