@@ -75,14 +75,7 @@ struct CVCommand: ParsableCommand {
         Console.note("report: \(reportURL.path)")
 
         func object(_ r: (name: String, summary: CrossValidationSummary, folds: [Experiment.FoldResult], seconds: Double)) throws -> [String: Any] {
-            var o = try Console.dictionary(r.summary)
-            o["model"] = r.name
-            o["seconds"] = r.seconds
-            o["fold_names"] = r.folds.map(\.name)
-            o["fold_seconds"] = r.folds.map(\.seconds)
-            o["fold_best_epochs"] = r.folds.map { $0.bestEpoch ?? 0 }
-            o["fold_epochs_run"] = r.folds.map(\.history.count)
-            return o
+            try Console.crossValidationObject(model: r.name, summary: r.summary, folds: r.folds, seconds: r.seconds)
         }
         if json {
             var top = try object(results[0])
@@ -92,19 +85,7 @@ struct CVCommand: ParsableCommand {
             top["report"] = reportURL.path
             print(try Console.json(object: top))
         } else {
-            for r in results {
-                let s = r.summary
-                print(String(format: "%@: accuracy %.1f ± %.1f %% (95 %% CI %.1f–%.1f), balanced accuracy %.1f ± %.1f %%, macro F1 %.3f ± %.3f, %d folds, %.0f s",
-                             r.name, 100 * s.accuracy.mean, 100 * (s.accuracy.std ?? 0), 100 * (s.accuracy.ci95?[0] ?? s.accuracy.mean),
-                             100 * (s.accuracy.ci95?[1] ?? s.accuracy.mean), 100 * s.balancedAccuracy.mean,
-                             100 * (s.balancedAccuracy.std ?? 0), s.macroF1.mean, s.macroF1.std ?? 0, s.folds, r.seconds))
-                for name in s.classes {
-                    if let pc = s.perClass[name] {
-                        print(String(format: "  %-10@ recall %5.1f %%  precision %5.1f %%  F1 %.3f", name as NSString,
-                                     100 * (pc.recallMean ?? 0), 100 * (pc.precisionMean ?? 0), pc.f1?.mean ?? 0))
-                    }
-                }
-            }
+            for r in results { print(Console.crossValidationText(model: r.name, summary: r.summary, seconds: r.seconds)) }
             print("report: \(reportURL.path)")
         }
     }

@@ -37,7 +37,7 @@ enum Console {
 
 /// `--data ROOT` and the class mapping, shared by train, evaluate and cv.
 struct DataOptions: ParsableArguments {
-    @Option(help: "Dataset folder: ROOT/<class>/* or ROOT/<fold>/<class>/* (TIFF or PNG crops).") var data: String
+    @Option(help: "Dataset folder: ROOT/<class>/* or ROOT/<fold>/<class>/* (TIFF or PNG crops), or a CSV manifest.") var data: String
     @Option(help: "Explicit class order, comma-separated.") var classes: String?
     @Option(parsing: .singleValue, help: "Merge classes: name=A,B,C (repeatable), e.g. mitosis=P,PM,M,A,T.") var group: [String] = []
     @Option(help: "Classes to drop, comma-separated (e.g. J).") var drop: String?
@@ -56,7 +56,7 @@ struct DataOptions: ParsableArguments {
     /// Loads and prepares the data (every image decoded once, on all cores).
     /// `extraUnlabelled`: a folder of unlabelled crops appended after the labelled rows (label -1).
     func prepare(settings: PreprocessSettings, mapping: ClassMapping? = nil, extraUnlabelled: URL? = nil) throws -> PreparedDataset {
-        var ds = try FolderLayout.load(root, mapping: try mapping ?? self.mapping(), onError: try policy())
+        var ds = try load(mapping: try mapping ?? self.mapping())
         if let extraUnlabelled {
             let pool = try FolderLayout.unlabelledPool(extraUnlabelled.standardizedFileURL)
             ds = Dataset(classes: ds.classes, samples: ds.samples + pool.samples, labels: ds.labels + pool.labels,

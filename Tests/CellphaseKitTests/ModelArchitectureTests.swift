@@ -36,6 +36,10 @@ final class ModelArchitectureTests: XCTestCase {
         for entry in ModelRegistry.entries {
             for side in [32, 47, 64] {
                 let config = ModelConfig(architecture: entry.name, inputSide: side, channels: 1, classes: 3)
+                if entry.name.hasPrefix("sgan"), side % 16 != 0 {  // four stride-2 blocks down to side / 16
+                    XCTAssertThrowsError(try ModelRegistry.make(config, seed: 2), "\(entry.name) at \(side)")
+                    continue
+                }
                 let m = try ModelRegistry.make(config, seed: 2)
                 var rng = RandomSource(seed: 9)
                 let x = Tensor.uniform(config.inputShape(batch: 2), rng: &rng)

@@ -92,6 +92,9 @@ public enum ModelRegistry {
         Entry(name: "sgan", summary: "SGAN discriminator of the SGAN paper, section 4.1 (4 stride-2 conv blocks, K logits); train with `cellphase sgan train`",
               defaultSide: 64, minimumSide: 32, firstConvWeight: "backbone.conv1.weight", headPrefix: "head",
               build: { c, rng in SGANDiscriminator(SGANConfig(c), rng: &rng) }),
+        Entry(name: "sgan-transfer", summary: "SGAN backbone + Dense 512/256/128 head with ReLU and batch norm, SGAN paper section 6.3; train with `cellphase transfer`",
+              defaultSide: 64, minimumSide: 32, firstConvWeight: "backbone.conv1.weight", headPrefix: "head",
+              build: { c, rng in TransferClassifier(SGANConfig(c), headWidths: TransferClassifier.headWidths(c), rng: &rng) }),
     ]
 
     /// Registered names, in listing order.
@@ -114,8 +117,8 @@ public enum ModelRegistry {
         }
         guard config.channels >= 1 else { throw ModelError.invalidConfig("channels must be ≥ 1, got \(config.channels)") }
         guard config.classes >= 2 else { throw ModelError.invalidConfig("at least 2 classes needed, got \(config.classes)") }
-        if e.name == "sgan", config.inputSide % 16 != 0 {
-            throw ModelError.invalidConfig("sgan: input side must be a multiple of 16, got \(config.inputSide)")
+        if e.name.hasPrefix("sgan"), config.inputSide % 16 != 0 {
+            throw ModelError.invalidConfig("\(e.name): input side must be a multiple of 16, got \(config.inputSide)")
         }
         var rng = RandomSource(seed: seed)
         return e.build(config, &rng)

@@ -83,6 +83,9 @@ public struct SGANConfig: Codable, Sendable, Equatable {
         return total + 2 * Double(side * side * inC * channels * 9)
     }
 
+    /// Length of the flattened backbone output (last block's filters × (image size / 16)²).
+    public var backboneFeatures: Int { discriminatorFilters[discriminatorFilters.count - 1] * seedSide * seedSide }
+
     /// Side of the feature map the generator starts from (image size / 16).
     public var seedSide: Int { imageSize / 16 }
 }
@@ -98,6 +101,16 @@ public final class SGANDiscriminator: Module {
     public init(_ config: SGANConfig, rng: inout RandomSource) {
         precondition(config.imageSize % 16 == 0, "SGAN image size must be a multiple of 16, got \(config.imageSize)")
         self.config = config
+        backbone = Self.makeBackbone(config, rng: &rng)
+        head = Dense(config.backboneFeatures, config.classes, rng: &rng)
+        super.init()
+        register(module: backbone, "backbone")
+        register(module: head, "head")
+    }
+
+    /// The shared backbone: conv1/act1/drop1 … conv4/act4/drop4, flatten (the names transfer learning loads by,
+    /// section 6.3).
+    public static func makeBackbone(_ config: SGANConfig, rng: inout RandomSource) -> Sequential {
         var layers: [(String, Module)] = []
         var inC = config.channels
         for (i, f) in config.discriminatorFilters.enumerated() {
@@ -107,11 +120,7 @@ public final class SGANDiscriminator: Module {
             inC = f
         }
         layers.append(("flatten", Flatten()))
-        backbone = Sequential(named: layers)
-        head = Dense(inC * config.seedSide * config.seedSide, config.classes, rng: &rng)
-        super.init()
-        register(module: backbone, "backbone")
-        register(module: head, "head")
+        return Sequential(named: layers)
     }
 
     /// Class logits `[N, K]` of images `[N, C, H, W]` in [-1, 1].
