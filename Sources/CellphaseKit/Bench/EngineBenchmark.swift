@@ -39,6 +39,11 @@ public struct EngineBenchmark {
         results.append(("sgan_real_ms", 1000 * phases.real))
         results.append(("sgan_fake_ms", 1000 * phases.fake))
         results.append(("sgan_generator_ms", 1000 * phases.generator))
+        progress("SGAN iteration, cellphase's default widths (N_B = 100)")
+        let light = sganIteration(SGANTrainer(config: { var c = SGANConfig.light; c.classes = 5; return c }(), seed: 3),
+                                  repeats: options.quick ? 3 : 10)
+        results.append(("sgan_light_iteration_ms", 1000 * light.total))
+        results.append(("sgan_light_generator_ms", 1000 * light.generator))
         }
         if options.runs("inference") {
         progress("one cell, 250 cells")
