@@ -116,8 +116,9 @@ struct SGANGridCommand: ParsableCommand {
         let finished = try recording.registry.runs(group: groupName, status: .finished)
         var byCell: [String: [(fold: String, accuracy: Double, report: EvaluationReport?)]] = [:]
         let decoder = JSONDecoder()
+        let cellsByKey = Dictionary(all.map { ($0.key, $0) }, uniquingKeysWith: { a, _ in a })
         for r in finished {
-            guard let cell = grid.cells.first(where: { $0.key == r.key }), let acc = r.accuracy else { continue }
+            guard let cell = cellsByKey[r.key], let acc = r.accuracy else { continue }
             let report = r.metricsJSON.flatMap { try? decoder.decode(EvaluationReport.self, from: Data($0.utf8)) }
             byCell["\(cell.method.rawValue)/\(cell.budget.key)", default: []].append((cell.fold, acc, report))
         }
@@ -157,7 +158,7 @@ struct SGANGridCommand: ParsableCommand {
 
         // One JSON object: every cell, and the largest finished SGAN cell's figures at top level.
         var cells: [[String: Any]] = []
-        for cell in grid.cells where cell.fold == grid.folds.first {
+        for cell in all where cell.fold == grid.folds.first {
             let methodKey = "\(cell.method.rawValue)/\(cell.budget.key)"
             guard let v = byCell[methodKey], let s = stats(cell.method, cell.budget) else { continue }
             var o: [String: Any] = ["key": methodKey, "method": cell.method.rawValue, "labels_per_class": cell.budget.labelsPerClass,
@@ -200,8 +201,7 @@ struct SGANGridCommand: ParsableCommand {
                                    perClass: cell.budget.labelsPerClass, seed: seed)
         let split = Splitter.stratified(labels: data.labels, groups: nil, indices: draw.labelled, train: 0.8, validation: 0.2, test: 0, seed: seed)
         let config = try Experiment.config(architecture: "lowdepth", data: data)
-        let struct_ = CellConfig(cell: cell, sgan: nil)
-        return try recording.record(kind: cell.method.rawValue, key: cell.key, group: group, config: struct_, seed: seed,
+        return try recording.record(kind: cell.method.rawValue, key: cell.key, group: group, config: CellConfig(cell: cell, sgan: nil), seed: seed,
                                     fingerprint: fingerprint) { log -> (Double, RunRecording.Outcome) in
             let (model, result) = try Experiment.train(config, data: data, train: split.train, validation: split.validation, options: o) { e in
                 try? log.epoch(e)

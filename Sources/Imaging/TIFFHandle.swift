@@ -24,15 +24,21 @@ final class TIFFHandle {
         return true
     }()
 
+    /// libtiff open options whose error and warning handlers collect messages into `messages` (free them after opening).
+    private static func openOptions(reportingTo messages: Unmanaged<Messages>) -> OpaquePointer? {
+        let opts = TIFFOpenOptionsAlloc()
+        let ctx = messages.toOpaque()
+        TIFFOpenOptionsSetErrorHandlerExtR(opts, tiffErrorHandler, ctx)
+        TIFFOpenOptionsSetWarningHandlerExtR(opts, tiffWarningHandler, ctx)
+        return opts
+    }
+
     init(path: String, mode: String) throws {
         _ = TIFFHandle.silenced
         let messages = Messages()
         let retained = Unmanaged.passRetained(messages)
-        let opts = TIFFOpenOptionsAlloc()
+        let opts = Self.openOptions(reportingTo: retained)
         defer { TIFFOpenOptionsFree(opts) }
-        let ctx = retained.toOpaque()
-        TIFFOpenOptionsSetErrorHandlerExtR(opts, tiffErrorHandler, ctx)
-        TIFFOpenOptionsSetWarningHandlerExtR(opts, tiffWarningHandler, ctx)
         guard let tif = TIFFOpenExt(path, mode, opts) else {
             retained.release()
             let reason = messages.errors.joined(separator: "; ")
@@ -49,11 +55,8 @@ final class TIFFHandle {
         _ = TIFFHandle.silenced
         let messages = Messages()
         let retained = Unmanaged.passRetained(messages)
-        let opts = TIFFOpenOptionsAlloc()
+        let opts = Self.openOptions(reportingTo: retained)
         defer { TIFFOpenOptionsFree(opts) }
-        let ctx = retained.toOpaque()
-        TIFFOpenOptionsSetErrorHandlerExtR(opts, tiffErrorHandler, ctx)
-        TIFFOpenOptionsSetWarningHandlerExtR(opts, tiffWarningHandler, ctx)
         let memory = MemoryTIFF(bytes)
         let client = Unmanaged.passUnretained(memory).toOpaque()
         guard let tif = TIFFClientOpenExt(name, "r", client, memRead, memWrite, memSeek, memClose, memSize, memMap, memUnmap, opts) else {

@@ -3,6 +3,7 @@ import Engine
 import Foundation
 import Imaging
 import NN
+import TestSupport
 import XCTest
 @testable import CellphaseKit
 @testable import Microscope
@@ -31,18 +32,5 @@ func tinyClassifier(classes: [String] = ["interphase", "metaphase"], seed: UInt6
 
 /// Greedy one-to-one matching of expected points to object centroids within `maxDistance`.
 func match(_ expected: [(Double, Double)], _ objects: [ObjectResult], maxDistance: Double) -> [(Int, Int)] {
-    var cand: [(Double, Int, Int)] = []
-    for (i, e) in expected.enumerated() {
-        for (j, o) in objects.enumerated() {
-            let dx = e.0 - o.centroidX, dy = e.1 - o.centroidY
-            let d = (dx * dx + dy * dy).squareRoot()
-            if d <= maxDistance { cand.append((d, i, j)) }
-        }
-    }
-    cand.sort { $0.0 < $1.0 }
-    var usedE = Set<Int>(), usedO = Set<Int>(), out: [(Int, Int)] = []
-    for (_, i, j) in cand where !usedE.contains(i) && !usedO.contains(j) {
-        usedE.insert(i); usedO.insert(j); out.append((i, j))
-    }
-    return out
+    greedyMatch(expected, objects.map { ($0.centroidX, $0.centroidY) }, maxDistance: maxDistance)
 }

@@ -27,18 +27,5 @@ func syntheticCrops(perPhase: Int = 20, side: Int = 64) -> [SourceCrop] {
 /// Greedy one-to-one matching of expected points to detected centroids within `maxDistance`
 /// (closest pairs first). Returns matched pairs (expected index, object index).
 func match(_ expected: [(Double, Double)], _ objects: [NucleusObject], maxDistance: Double) -> [(Int, Int)] {
-    var cand: [(Double, Int, Int)] = []
-    for (i, e) in expected.enumerated() {
-        for (j, o) in objects.enumerated() {
-            let dx = e.0 - o.centroidX, dy = e.1 - o.centroidY
-            let d = (dx * dx + dy * dy).squareRoot()
-            if d <= maxDistance { cand.append((d, i, j)) }
-        }
-    }
-    cand.sort { $0.0 < $1.0 }
-    var usedE = Set<Int>(), usedO = Set<Int>(), out: [(Int, Int)] = []
-    for (_, i, j) in cand where !usedE.contains(i) && !usedO.contains(j) {
-        usedE.insert(i); usedO.insert(j); out.append((i, j))
-    }
-    return out
+    greedyMatch(expected, objects.map { ($0.centroidX, $0.centroidY) }, maxDistance: maxDistance)
 }

@@ -67,6 +67,8 @@ public enum ModelRegistry {
         public let firstConvWeight: String
         /// Name prefix of the classification head (skipped on `--init` when its shape differs).
         public let headPrefix: String
+        /// Input sides must be a multiple of this (16 for the SGAN networks' four stride-2 stages).
+        public var sideMultiple = 1
         let build: @Sendable (ModelConfig, inout RandomSource) -> Module
     }
 
@@ -90,10 +92,10 @@ public enum ModelRegistry {
               defaultSide: 64, minimumSide: 32, firstConvWeight: "features.0.0.weight", headPrefix: "classifier",
               build: { c, rng in MobileNetV2(channels: c.channels, classes: c.classes, rng: &rng) }),
         Entry(name: "sgan", summary: "SGAN discriminator of the SGAN paper, section 4.1 (4 stride-2 conv blocks, K logits); train with `cellphase sgan train`",
-              defaultSide: 64, minimumSide: 32, firstConvWeight: "backbone.conv1.weight", headPrefix: "head",
+              defaultSide: 64, minimumSide: 32, firstConvWeight: "backbone.conv1.weight", headPrefix: "head", sideMultiple: 16,
               build: { c, rng in SGANDiscriminator(SGANConfig(c), rng: &rng) }),
         Entry(name: "sgan-transfer", summary: "SGAN backbone + Dense 512/256/128 head with ReLU and batch norm, SGAN paper section 6.3; train with `cellphase transfer`",
-              defaultSide: 64, minimumSide: 32, firstConvWeight: "backbone.conv1.weight", headPrefix: "head",
+              defaultSide: 64, minimumSide: 32, firstConvWeight: "backbone.conv1.weight", headPrefix: "head", sideMultiple: 16,
               build: { c, rng in TransferClassifier(SGANConfig(c), headWidths: TransferClassifier.headWidths(c), rng: &rng) }),
     ]
 
@@ -117,8 +119,8 @@ public enum ModelRegistry {
         }
         guard config.channels >= 1 else { throw ModelError.invalidConfig("channels must be ≥ 1, got \(config.channels)") }
         guard config.classes >= 2 else { throw ModelError.invalidConfig("at least 2 classes needed, got \(config.classes)") }
-        if e.name.hasPrefix("sgan"), config.inputSide % 16 != 0 {
-            throw ModelError.invalidConfig("\(e.name): input side must be a multiple of 16, got \(config.inputSide)")
+        if config.inputSide % e.sideMultiple != 0 {
+            throw ModelError.invalidConfig("\(e.name): input side must be a multiple of \(e.sideMultiple), got \(config.inputSide)")
         }
         var rng = RandomSource(seed: seed)
         return e.build(config, &rng)

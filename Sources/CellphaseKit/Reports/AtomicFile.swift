@@ -25,11 +25,17 @@ public enum ReportError: Error, CustomStringConvertible, Equatable {
 public enum AtomicFile {
     /// Writes `data` to `url` atomically, creating the parent folder if needed.
     public static func write(_ data: Data, to url: URL) throws {
+        try write(to: url) { try data.write(to: $0) }
+    }
+
+    /// Atomically replaces `url` with what `produce` writes to the temporary file it is given (for writers that
+    /// only take a path, such as the PNG and TIFF encoders), creating the parent folder if needed.
+    public static func write(to url: URL, _ produce: (URL) throws -> Void) throws {
         let dir = url.deletingLastPathComponent()
         let tmp = dir.appendingPathComponent(".\(url.lastPathComponent).\(UUID().uuidString).tmp")
         do {
             try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-            try data.write(to: tmp)
+            try produce(tmp)
         } catch {
             try? FileManager.default.removeItem(at: tmp)
             throw ReportError.write(path: url.path, reason: "\(error)")

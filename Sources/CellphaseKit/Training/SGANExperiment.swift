@@ -1,8 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import Datasets
 import Engine
 import Foundation
@@ -107,9 +102,7 @@ public enum SGANExperiment {
         if options.mode == .semiSupervised {
             let url = dir.appendingPathComponent("generated.png")
             let sheet = SGANTraining.contactSheet(r.generator)
-            let tmp = dir.appendingPathComponent(".generated.\(UUID().uuidString).png")
-            try PNGCodec.write(sheet, to: tmp)
-            guard rename(tmp.path, url.path) == 0 else { throw ReportError.write(path: url.path, reason: "rename failed") }
+            try AtomicFile.write(to: url) { try PNGCodec.write(sheet, to: $0) }
             samples = url
         }
         return (bundle, samples)
