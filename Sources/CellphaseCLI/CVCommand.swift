@@ -11,6 +11,7 @@ struct CVCommand: ParsableCommand {
         discussion: "Uses the authors' folds of a ROOT/<fold>/<class>/ layout (unless --folds asks for another number), otherwise stratified k-fold. In each fold a stratified share of the training images is held out for early stopping.")
 
     @OptionGroup var source: DataOptions
+    @OptionGroup var preprocess: PreprocessOptions
     @Option(help: "Architecture, or several comma-separated to compare them: \(ModelRegistry.names.joined(separator: ", ")).")
     var model: String = "lowdepth"
     @Option(help: "Number of folds (default: the dataset's own folds, else 5).") var folds: Int?
@@ -22,7 +23,7 @@ struct CVCommand: ParsableCommand {
         let names = try model.split(separator: ",").map { try ModelRegistry.entry(String($0).trimmingCharacters(in: .whitespaces)).name }
         guard !names.isEmpty else { throw ValidationError("--model names no architecture") }
         if let folds, folds < 2 { throw ValidationError("--folds must be ≥ 2") }
-        let data = try source.prepare(settings: Experiment.preprocessing(side: training.size))
+        let data = try source.prepare(settings: Experiment.preprocessing(side: training.size), preprocess: preprocess)
         let testFolds = Experiment.folds(for: data, k: folds, seed: training.seed)
         let ownCount = Splitter.authorsFolds(data.dataset).count
         let own = ownCount >= 2 && (folds == nil || folds == ownCount)

@@ -55,13 +55,23 @@ struct DataOptions: ParsableArguments {
 
     /// Loads and prepares the data (every image decoded once, on all cores).
     /// `extraUnlabelled`: a folder of unlabelled crops appended after the labelled rows (label -1).
-    func prepare(settings: PreprocessSettings, mapping: ClassMapping? = nil, extraUnlabelled: URL? = nil) throws -> PreparedDataset {
+    /// `preprocess`: the user's `--resize` / `--intensity` applied to `settings` (a dataset intensity range is fitted
+    /// here, on every listed image, labels unused).
+    func prepare(settings: PreprocessSettings, preprocess: PreprocessOptions? = nil, mapping: ClassMapping? = nil,
+                 extraUnlabelled: URL? = nil) throws -> PreparedDataset {
         var ds = try load(mapping: try mapping ?? self.mapping())
+        var settings = try preprocess?.settings(settings) ?? settings
         if let extraUnlabelled {
             let pool = try FolderLayout.unlabelledPool(extraUnlabelled.standardizedFileURL)
             ds = Dataset(classes: ds.classes, samples: ds.samples + pool.samples, labels: ds.labels + pool.labels,
                          problems: ds.problems + pool.problems, layout: ds.layout)
             Console.note("unlabelled: \(pool.count) images from \(extraUnlabelled.path)")
+        }
+        if preprocess?.fitsDatasetRange == true {
+            settings = settings.fittingDatasetRange(of: ds)
+            if case let .fixed(lo, hi, _) = settings.normalization {
+                Console.note("intensity: one range for all crops, raw \(lo)…\(hi) (1st–99.8th percentiles of \(ds.count) crops pooled)")
+            }
         }
         let data = try PreparedDataset.prepare(ds, settings: settings, onError: try policy())
         for p in data.problems { Console.note("skipped \(p.file): \(p.message)") }

@@ -30,11 +30,19 @@ struct SGANOptions: ParsableArguments {
     @Option(help: "Write a checkpoint for epochs whose validation accuracy reaches this.") var threshold: Double = 0.75
     @Flag(help: "Train without on-the-fly augmentation.") var noAugment = false
     @Option(help: "Random seed (same seed, same result).") var seed: UInt64 = 1
+    @Option(help: """
+        Generator loss: published (the unsupervised head's BCE, section 4.2) or feature-matching (match the mean \
+        discriminator features of real unlabelled images; Salimans et al. 2016).
+        """)
+    var generatorLoss: String = "published"
 
     func validate() throws {
         guard epochs >= 1 else { throw ValidationError("--epochs must be ≥ 1") }
         guard (0...1).contains(patienceFraction) else { throw ValidationError("--patience-fraction must be in [0, 1]") }
         _ = try config()
+        guard SGANTrainer.GeneratorObjective(rawValue: generatorLoss) != nil else {
+            throw ValidationError("--generator-loss must be published or feature-matching (got '\(generatorLoss)')")
+        }
     }
 
     func config() throws -> SGANConfig {
@@ -67,6 +75,7 @@ struct SGANOptions: ParsableArguments {
         o.checkpointThreshold = threshold
         o.augmentation = noAugment ? nil : .paper
         o.seed = seed
+        o.generatorObjective = SGANTrainer.GeneratorObjective(rawValue: generatorLoss) ?? .published
         return o
     }
 
@@ -75,7 +84,7 @@ struct SGANOptions: ParsableArguments {
         return [("discriminator", "filters \(c.discriminatorFilters.map(String.init).joined(separator: "→")), dropout \(c.discriminatorDropout), "
                  + String(format: "%.1f MFLOP/image", c.discriminatorFLOPs / 1e6)),
                 ("generator", "latent \(c.latentSize), filters \(c.generatorFilters.map(String.init).joined(separator: "→")), "
-                 + String(format: "%.1f MFLOP/image", c.generatorFLOPs / 1e6)),
+                 + String(format: "%.1f MFLOP/image", c.generatorFLOPs / 1e6) + ", loss \(generatorLoss)"),
                 ("optimiser", "Adam, learning rate \(lr), β1 0.5 (both networks)"),
                 ("epochs (max)", "\(epochs), early stopping patience \(Int(patienceFraction * 100)) % of them"
                  + (timeLimit.map { String(format: ", time limit %.0f s", $0) } ?? "")),
@@ -100,6 +109,7 @@ struct SGANTrainCommand: ParsableCommand {
         """)
 
     @OptionGroup var source: DataOptions
+    @OptionGroup var preprocess: PreprocessOptions
     @Option(help: "Labelled images per class.") var labelsPerClass: Int = 80
     @Option(help: "Unlabelled pool size (default: every image the budget leaves).") var unlabelled: Int?
     @Flag(help: "Draw the unlabelled pool balanced over classes.") var stratifiedPool = false
@@ -120,6 +130,7 @@ struct SGANTrainCommand: ParsableCommand {
         let t0 = Date()
         let options = try sgan.trainingOptions(mode: baseline ? .supervisedOnly : .semiSupervised)
         let data = try source.prepare(settings: PreprocessSettings(side: options.config.imageSize, normalization: .robustSymmetric),
+                                      preprocess: preprocess,
                                       extraUnlabelled: unlabelledDir.map { URL(fileURLWithPath: $0) })
         let extra = data.labels.indices.filter { data.labels[$0] < 0 }
         let labelled = data.labels.indices.filter { data.labels[$0] >= 0 }

@@ -20,6 +20,7 @@ struct SGANGridCommand: ParsableCommand {
         """)
 
     @OptionGroup var source: DataOptions
+    @OptionGroup var preprocess: PreprocessOptions
     @Option(help: "Labelled budgets per class, comma-separated.") var labels: String = "20,40,60,80"
     @Option(help: "Unlabelled pool sizes, comma-separated; 's' marks a class-stratified pool.") var pools: String = "100,185s,200,300,400,500,600"
     @Option(help: "Baselines: supervised-only, lowdepth, both comma-separated, or none.") var baselines: String = "supervised-only,lowdepth"
@@ -60,7 +61,8 @@ struct SGANGridCommand: ParsableCommand {
         let recording = try RunRecording(path: registry)
 
         let options = try sgan.trainingOptions(mode: .semiSupervised)
-        let data = try source.prepare(settings: PreprocessSettings(side: options.config.imageSize, normalization: .robustSymmetric))
+        let data = try source.prepare(settings: PreprocessSettings(side: options.config.imageSize, normalization: .robustSymmetric),
+                                          preprocess: preprocess)
         let testFolds = Experiment.folds(for: data, k: folds, seed: sgan.seed)
         let grid = SGANGrid(labelsPerClass: labelBudgets, pools: poolList, folds: testFolds.map(\.name), baselines: methods)
         let all = grid.cells
@@ -89,7 +91,7 @@ struct SGANGridCommand: ParsableCommand {
                 let prefix = "[\(n + 1)/\(todo.count)] \(cell.key)"
                 let accuracy: Double
                 if cell.method == .lowdepth {
-                    if unitData == nil { unitData = try source.prepare(settings: Experiment.preprocessing(side: options.config.imageSize)) }
+                    if unitData == nil { unitData = try source.prepare(settings: Experiment.preprocessing(side: options.config.imageSize), preprocess: preprocess) }
                     accuracy = try runLowdepth(cell, data: unitData!, trainRows: trainRows, testRows: fold.rows, seed: o.seed,
                                                recording: recording, group: groupName, fingerprint: fingerprint, prefix: prefix)
                 } else {

@@ -11,6 +11,7 @@ struct TrainCommand: ParsableCommand {
         discussion: "Models: \(ModelRegistry.entries.map { "\($0.name) (\($0.summary))" }.joined(separator: "; ")).")
 
     @OptionGroup var source: DataOptions
+    @OptionGroup var preprocess: PreprocessOptions
     @Option(help: "Architecture: \(ModelRegistry.names.joined(separator: ", ")).") var model: String = "lowdepth"
     @OptionGroup var training: TrainingOptions
     @Option(help: "Output folder (gets MODEL.cellphase/, training.jsonl, report.html). Default: runs/MODEL.") var out: String?
@@ -25,7 +26,7 @@ struct TrainCommand: ParsableCommand {
     func run() throws {
         let name = try ModelRegistry.entry(model).name
         let mapping = try source.mapping()
-        let data = try source.prepare(settings: Experiment.preprocessing(side: training.size))
+        let data = try source.prepare(settings: Experiment.preprocessing(side: training.size), preprocess: preprocess)
         let outURL = URL(fileURLWithPath: out ?? "runs/\(name)").standardizedFileURL
         var run = TrainingRun(architecture: name, options: training.trainerOptions(log: nil))
         run.validationFraction = training.validationFraction

@@ -41,7 +41,10 @@ public struct PreprocessSettings: Sendable, Hashable, Codable {
     }
 
     /// Decodes and prepares one sample (errors name the file; `row` is the manifest row, if any).
-    public func prepare(_ sample: Sample) throws -> Image {
+    public func prepare(_ sample: Sample) throws -> Image { prepare(image: try decode(sample)) }
+
+    /// Decodes one sample's files (all pages when `allPages`) and stacks them as channels, unnormalised.
+    public func decode(_ sample: Sample) throws -> Image {
         var parts: [Image] = []
         do {
             for f in sample.files {
@@ -58,7 +61,26 @@ public struct PreprocessSettings: Sendable, Hashable, Codable {
             let bad = zip(sample.files, parts).first { $0.1.width != f.width || $0.1.height != f.height }?.0 ?? sample.files[0]
             throw DatasetError.image(.unsupported(file: bad.path, reason: "channel files differ in size"), row: sample.row)
         }
-        return prepare(image: stacked)
+        return stacked
+    }
+
+    /// These settings with one `.fixed` raw range for every image: the `low`-th and `high`-th percentiles of the
+    /// pixels of all of `dataset`'s samples pooled (channels combined as `prepare` combines them; an even stride of
+    /// at most `perImage` pixels from each). Labels are not used; unreadable samples are left to `prepare` to report.
+    /// The range is stored with the settings, so a bundle applies the same one at the microscope.
+    public func fittingDatasetRange(of dataset: Dataset, low: Float = 1, high: Float = 99.8, perImage: Int = 4096) -> PreprocessSettings {
+        let samples = dataset.samples
+        let pixels: [[Float]] = parallelMap(samples.count) { i in
+            guard let raw = try? decode(samples[i]) else { return [] }
+            let p = channels == .sum ? raw.summedChannels().pixels : raw.pixels
+            let stride = Swift.max(1, p.count / Swift.max(1, perImage))
+            return Swift.stride(from: 0, to: p.count, by: stride).map { p[$0] }
+        }
+        let pooled = pixels.flatMap { $0 }
+        var out = self
+        let (lo, hi) = Image.percentiles(pooled[...], low, high)
+        out.normalization = .fixed(low: lo, high: hi, symmetric: normalization.range.lowerBound < 0)
+        return out
     }
 
     /// Prepares an already decoded crop (all its channels stacked), exactly as a file would be:

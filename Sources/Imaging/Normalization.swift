@@ -10,6 +10,11 @@ public enum Normalization: Sendable, Hashable, Codable {
     /// Per image and channel, the `low`-th percentile maps to the bottom and the `high`-th to the
     /// top of the range ([-1, 1] when `symmetric`, else [0, 1]), clipping outside.
     case percentile(low: Float, high: Float, symmetric: Bool)
+    /// One raw-value range for every image: `low` maps to the bottom and `high` to the top of the range,
+    /// clipping outside. Keeps brightness differences between crops (condensed mitotic chromatin is brighter
+    /// than interphase chromatin), which per-image percentiles erase; `PreprocessSettings.fittingDatasetRange`
+    /// takes the range from a dataset's pooled percentiles.
+    case fixed(low: Float, high: Float, symmetric: Bool)
 
     /// The 1st–99.8th percentile default.
     public static let robustUnit = Normalization.percentile(low: 1, high: 99.8, symmetric: false)
@@ -20,7 +25,7 @@ public enum Normalization: Sendable, Hashable, Codable {
         switch self {
         case .unit: 0...1
         case .symmetric: -1...1
-        case .percentile(_, _, let s): s ? -1...1 : 0...1
+        case .percentile(_, _, let s), .fixed(_, _, let s): s ? -1...1 : 0...1
         }
     }
 
@@ -30,6 +35,7 @@ public enum Normalization: Sendable, Hashable, Codable {
         case .unit: "unit"
         case .symmetric: "symmetric"
         case let .percentile(l, h, s): "percentile(\(l),\(h),\(s ? "symmetric" : "unit"))"
+        case let .fixed(l, h, s): "fixed(\(l),\(h),\(s ? "symmetric" : "unit"))"
         }
     }
 }
@@ -52,6 +58,8 @@ extension Image {
                 }
             case let .percentile(pl, ph, _):
                 (lo, hi) = Image.percentiles(pixels[plane], pl, ph)
+            case let .fixed(l, h, _):
+                (lo, hi) = (l, h)
             }
             let scale = hi > lo ? (range.upperBound - range.lowerBound) / (hi - lo) : 0
             for i in plane {
@@ -66,7 +74,7 @@ extension Image {
     /// `percentile(values.sorted(), p)` gives them, by selection (quickselect on a scratch copy,
     /// O(n)) instead of a full sort: per-crop percentile normalisation at the microscope runs for
     /// every nucleus of every field.
-    static func percentiles(_ values: ArraySlice<Float>, _ p1: Float, _ p2: Float) -> (Float, Float) {
+    public static func percentiles(_ values: ArraySlice<Float>, _ p1: Float, _ p2: Float) -> (Float, Float) {
         let n = values.count
         guard n > 0 else { return (0, 0) }
         func rank(_ p: Float) -> (Int, Float) {

@@ -4,6 +4,10 @@ public enum ResizeMode: String, Sendable, Hashable, Codable, CaseIterable {
     case stretch
     /// Scale the longer side to the target and pad the other (default: nuclear shape is the signal).
     case keepAspect = "keep-aspect"
+    /// Keep the pixel scale: centre the crop on the square, padding what is smaller and centre-cropping what is
+    /// larger. Nuclear size stays a feature (a metaphase plate is smaller than an interphase nucleus), which
+    /// scaling every crop to the same side erases; the SGAN paper's crops of this kind are 72 px.
+    case pad
 }
 
 /// What fills the padding of a keep-aspect resize.
@@ -38,14 +42,20 @@ extension Image {
         return Image(width: newW, height: newH, channels: channels, format: format, pixels: out)
     }
 
-    /// A `side × side` image, stretched or aspect-preserving with padding.
+    /// A `side × side` image: stretched, scaled keeping the aspect (padded), or at its own scale (`.pad`).
     public func squared(side: Int, mode: ResizeMode = .keepAspect, padding: PaddingMode = .edgeMean) -> Image {
-        if mode == .stretch || width == height { return resized(width: side, height: side) }
-        let scale = Float(side) / Float(max(width, height))
-        let w = max(1, min(side, Int((Float(width) * scale).rounded())))
-        let h = max(1, min(side, Int((Float(height) * scale).rounded())))
-        let inner = resized(width: w, height: h)
-        let ox = (side - w) / 2, oy = (side - h) / 2
+        if mode == .pad && width == side && height == side { return self }
+        if mode == .stretch || (mode == .keepAspect && width == height) { return resized(width: side, height: side) }
+        let inner: Image
+        if mode == .pad {
+            inner = self
+        } else {
+            let scale = Float(side) / Float(max(width, height))
+            inner = resized(width: max(1, min(side, Int((Float(width) * scale).rounded()))),
+                            height: max(1, min(side, Int((Float(height) * scale).rounded()))))
+        }
+        let w = inner.width, h = inner.height
+        let ox = (side - w) / 2, oy = (side - h) / 2  // negative: centre-crop
         var out = Image(width: side, height: side, channels: channels, format: format)
         for c in 0..<channels {
             let fill: Float

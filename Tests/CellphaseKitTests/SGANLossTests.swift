@@ -47,8 +47,9 @@ final class SGANLossTests: XCTestCase {
 
 /// The published SGAN iteration updates exactly the networks it should (section 4.2).
 final class SGANStepTests: XCTestCase {
-    func small() -> SGANTrainer {
+    func small(discriminatorDropout: Float = 0.25) -> SGANTrainer {
         var c = SGANConfig.classic(classes: 3)
+        c.discriminatorDropout = discriminatorDropout
         c.imageSize = 32
         c.discriminatorFilters = [8, 8, 8, 8]
         c.generatorFilters = [8, 8, 8, 8]
@@ -65,6 +66,32 @@ final class SGANStepTests: XCTestCase {
         s.generatorStep(count: 4)
         XCTAssertTrue(same(d0, snapshot(s.discriminator)), "frozen discriminator changed")
         XCTAssertFalse(same(g0, snapshot(s.generator)), "generator did not learn")
+    }
+
+    func testFeatureMatchingStepIsTheMeanFeatureGapAndMovesOnlyTheGenerator() {
+        let s = small(discriminatorDropout: 0)  // dropout would make the training pass random
+        s.generatorObjective = .featureMatching
+        var rng = RandomSource(seed: 5)
+        let real = Tensor.uniform([3, 1, 32, 32], low: -1, high: 1, rng: &rng)
+        // The loss by hand from the same latent draw (the step takes one value for its tape, then the latents).
+        var r = s.rng
+        _ = r.next()
+        let fakes = s.generator(Variable(s.generator.sampleLatent(4, rng: &r))).value
+        func meanFeatures(_ x: Tensor) -> [Double] {
+            let f = s.discriminator.backbone(Variable(x)).value, n = f.shape[0], k = f.shape[1], v = f.scalars
+            return (0..<k).map { j in (0..<n).map { Double(v[$0 * k + j]) }.reduce(0, +) / Double(n) }
+        }
+        let gaps = zip(meanFeatures(real), meanFeatures(fakes)).map { ($0 - $1) * ($0 - $1) }
+        let expected = gaps.reduce(0, +) / Double(gaps.count)
+        let d0 = snapshot(s.discriminator), g0 = snapshot(s.generator)
+        let loss = s.generatorStep(count: 4, real: real)
+        XCTAssertGreaterThan(expected, 0)
+        XCTAssertEqual(Double(loss), expected, accuracy: 1e-4 * expected)
+        XCTAssertTrue(same(d0, snapshot(s.discriminator)), "frozen discriminator changed")
+        XCTAssertFalse(same(g0, snapshot(s.generator)), "generator did not learn")
+        // A few steps towards one fixed real batch close the gap.
+        for _ in 0..<20 { s.generatorStep(count: 4, real: real) }
+        XCTAssertLessThan(s.generatorStep(count: 4, real: real), loss)
     }
 
     func testDiscriminatorStepsLeaveTheGeneratorBitIdentical() {

@@ -92,6 +92,29 @@ final class RealDataTests: XCTestCase {
         XCTAssertEqual(plain.data, Array(p.data[fold1[0] * 4096 ..< (fold1[0] + 1) * 4096]) + plain.data.dropFirst(4096))
     }
 
+    func testDatasetIntensityRangeIsPooledPercentilesAndKeepsBrightness() throws {
+        let ds = try FolderLayout.load(try sharedData("roboscope-zeiss")).subset(Array(stride(from: 0, to: 1321, by: 20)))
+        let perImage = PreprocessSettings.smallCNN
+        let fitted = perImage.fittingDatasetRange(of: ds, perImage: 1_000_000)
+        // Every pixel pooled (crops are < 1e6 px): the range is the pooled percentiles computed directly.
+        let pooled = try ds.samples.flatMap { try ImageFile.read($0.files[0]).pixels }
+        let sorted = pooled.sorted()
+        guard case let .fixed(lo, hi, symmetric) = fitted.normalization else { return XCTFail("\(fitted.normalization)") }
+        XCTAssertEqual(lo, Image.percentile(sorted, 1), accuracy: 1e-3); XCTAssertEqual(hi, Image.percentile(sorted, 99.8), accuracy: 1e-3)
+        XCTAssertFalse(symmetric)
+        XCTAssertNotEqual(fitted.key, perImage.key)  // cached tensors are not mixed up
+        XCTAssertTrue(PreprocessSettings.gan.fittingDatasetRange(of: ds).normalization.range == -1...1)
+        // A crop's mean brightness survives (it does not with per-image percentiles): order of raw means kept.
+        let a = try PreparedDataset.prepare(ds, settings: fitted)
+        let rawMeans = try ds.samples.map { s in let p = try ImageFile.read(s.files[0]).pixels; return p.reduce(0, +) / Float(p.count) }
+        let dimmest = rawMeans.indices.min { rawMeans[$0] < rawMeans[$1] }!, brightest = rawMeans.indices.max { rawMeans[$0] < rawMeans[$1] }!
+        func mean(_ r: Int) -> Float { let x = a.image(r).pixels; return x.reduce(0, +) / Float(x.count) }
+        XCTAssertLessThan(mean(dimmest), mean(brightest))
+        // Stride sampling (the default) lands close to the exact range.
+        guard case let .fixed(slo, shi, _) = perImage.fittingDatasetRange(of: ds, perImage: 256).normalization else { return XCTFail() }
+        XCTAssertEqual(slo, lo, accuracy: 0.05 * (hi - lo)); XCTAssertEqual(shi, hi, accuracy: 0.05 * (hi - lo))
+    }
+
     func testRoboscopeBudgetsExactAndReproducible() throws {
         let ds = try FolderLayout.load(try sharedData("roboscope-zeiss"))
         let folds = Splitter.authorsFolds(ds)

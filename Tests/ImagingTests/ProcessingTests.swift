@@ -22,6 +22,34 @@ final class ProcessingTests: XCTestCase {
         XCTAssertEqual(ramp.pixels, ramp.pixels.sorted()); XCTAssertEqual(ramp.pixels.first, 0); XCTAssertEqual(ramp.pixels.last, 100)
     }
 
+    func testPadModeKeepsPixelScale() {
+        let img = pattern(width: 40, height: 80, format: .uint16)
+        let p = img.squared(side: 64, mode: .pad, padding: .constant(7))
+        XCTAssertEqual([p.width, p.height, p.channels], [64, 64, 1])
+        // Columns: 40 wide centred at offset 12, so 0…11 and 52…63 are padding; rows: 80 centre-cropped from offset 8.
+        for y in [0, 31, 63] {
+            XCTAssertEqual(p[0, y, 11], 7); XCTAssertEqual(p[0, y, 52], 7)
+            for x in [12, 30, 51] { XCTAssertEqual(p[0, y, x], img[0, y + 8, x - 12], "y \(y) x \(x)") }
+        }
+        // Same size: unchanged; odd difference: the extra pixel of padding goes after.
+        XCTAssertEqual(pattern(width: 64, height: 64, format: .uint8).squared(side: 64, mode: .pad),
+                       pattern(width: 64, height: 64, format: .uint8))
+        let odd = Image(width: 3, height: 3, format: .uint8, fill: 5).squared(side: 6, mode: .pad, padding: .constant(0))
+        XCTAssertEqual((0..<6).map { odd[0, 2, $0] }, [0, 5, 5, 5, 0, 0])
+    }
+
+    func testFixedRangeKeepsBrightnessDifferences() {
+        let dim = Image(width: 2, height: 1, format: .uint16, pixels: [100, 300])
+        let bright = Image(width: 2, height: 1, format: .uint16, pixels: [100, 900])
+        let n = Normalization.fixed(low: 100, high: 1100, symmetric: false)
+        XCTAssertEqual(dim.normalized(n).pixels, [0, 0.2]); XCTAssertEqual(bright.normalized(n).pixels, [0, 0.8])
+        // Per-image percentiles make both the same; clipping outside the range; symmetric range.
+        XCTAssertEqual(dim.normalized(.robustUnit).pixels, bright.normalized(.robustUnit).pixels)
+        XCTAssertEqual(Image(width: 2, height: 1, format: .uint16, pixels: [0, 5000]).normalized(n).pixels, [0, 1])
+        XCTAssertEqual(bright.normalized(.fixed(low: 100, high: 1100, symmetric: true)).pixels[1], 0.6, accuracy: 1e-6)
+        XCTAssertEqual(n.description, "fixed(100.0,1100.0,unit)")
+    }
+
     func testNormalisation() {
         let img = Image(width: 4, height: 1, format: .uint16, pixels: [0, 65535, 32767.5, 1000])
         XCTAssertEqual(img.normalized(.unit).pixels[1], 1)

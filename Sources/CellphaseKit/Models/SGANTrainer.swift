@@ -15,6 +15,19 @@ public final class SGANTrainer {
     public let discriminatorOptimizer: Adam
     public let generatorOptimizer: Adam
     public var rng: RandomSource
+    /// What the generator update minimises (the published loss by default).
+    public var generatorObjective: GeneratorObjective = .published
+
+    /// The generator's training objective.
+    public enum GeneratorObjective: String, Sendable, Codable, CaseIterable {
+        /// As published (section 4.2): the unsupervised head's BCE with target "real" on generated images.
+        case published
+        /// Feature matching (Salimans et al. 2016, "Improved techniques for training GANs", section 3.1, the
+        /// objective of their semi-supervised GAN): the squared distance between the mean backbone features of a
+        /// real unlabelled batch and of a generated one. The generator no longer chases the discriminator's
+        /// current verdict, so the game stays balanced when labels are few.
+        case featureMatching = "feature-matching"
+    }
 
     /// Losses of one iteration.
     public struct Losses: Sendable, Codable {
@@ -78,15 +91,31 @@ public final class SGANTrainer {
     }
 
     /// Generator update on `count` latent vectors through the frozen discriminator (its weights get no gradient).
+    /// `real`: the real unlabelled batch whose mean features feature matching aims at (required for it).
     @discardableResult
-    public func generatorStep(count: Int) -> Float {
+    public func generatorStep(count: Int, real: Tensor? = nil) -> Float {
         let generatorParams = Set(generator.parameters.map(ObjectIdentifier.init))
         let t = Tape(training: true, seed: rng.next()) { generatorParams.contains(ObjectIdentifier($0)) && $0.requiresGrad }
         let z = t.constant(generator.sampleLatent(count, rng: &rng))
-        let loss = Self.unsupervisedLoss(logits: discriminator(generator(z)), real: true)
+        let loss: Variable
+        switch generatorObjective {
+        case .published:
+            loss = Self.unsupervisedLoss(logits: discriminator(generator(z)), real: true)
+        case .featureMatching:
+            guard let real else { preconditionFailure("feature matching needs a real batch") }
+            let target = Self.batchMean(discriminator.backbone(t.constant(real))).value
+            let gap = Self.batchMean(discriminator.backbone(generator(z))) - t.constant(target)
+            loss = (gap * gap).mean()
+        }
         t.backward(loss)
         generatorOptimizer.step()
         return loss.value.scalar
+    }
+
+    /// Mean over the batch axis of features `[N, F]` → `[1, F]` (a product with a constant row of 1/N).
+    static func batchMean(_ x: Variable) -> Variable {
+        let n = x.shape[0]
+        return matmul(x.tape!.constant(Tensor(shape: [1, n], repeating: 1 / Float(n))), x)
     }
 
     /// The published iteration with batch N_B = `labelled.shape[0]`: supervised on N_B, real on N_B/2 from
@@ -96,7 +125,7 @@ public final class SGANTrainer {
         let sup = supervisedStep(images: labelled, labels: labels, classWeights: classWeights)
         let real = realStep(images: unlabelled)
         let fake = fakeStep(count: max(nb / 2, 1))
-        let gen = generatorStep(count: nb)
+        let gen = generatorStep(count: nb, real: unlabelled)
         return Losses(supervised: sup, real: real, fake: fake, generator: gen)
     }
 }

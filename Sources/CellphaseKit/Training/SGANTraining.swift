@@ -40,13 +40,32 @@ public struct SGANTraining {
         /// Stop after the epoch that crosses this many seconds (the best epoch is still restored).
         public var timeLimit: Double?
         public var seed: UInt64 = 1
+        /// The generator's loss: as published, or feature matching.
+        public var generatorObjective: SGANTrainer.GeneratorObjective = .published
 
         public init(config: SGANConfig = .light) { self.config = config }
 
         enum CodingKeys: String, CodingKey {
             case config, mode, epochs, patienceFraction = "patience_fraction", learningRate = "learning_rate", beta1
             case maxBatch = "max_batch", checkpointThreshold = "checkpoint_threshold", augmentation
-            case timeLimit = "time_limit", seed
+            case timeLimit = "time_limit", seed, generatorObjective = "generator_objective"
+        }
+
+        public init(from decoder: Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            config = try c.decode(SGANConfig.self, forKey: .config)
+            mode = try c.decode(Mode.self, forKey: .mode)
+            epochs = try c.decode(Int.self, forKey: .epochs)
+            patienceFraction = try c.decode(Double.self, forKey: .patienceFraction)
+            learningRate = try c.decode(Float.self, forKey: .learningRate)
+            beta1 = try c.decode(Float.self, forKey: .beta1)
+            maxBatch = try c.decode(Int.self, forKey: .maxBatch)
+            checkpointThreshold = try c.decode(Double.self, forKey: .checkpointThreshold)
+            augmentation = try c.decodeIfPresent(AugmentationSettings.self, forKey: .augmentation)
+            timeLimit = try c.decodeIfPresent(Double.self, forKey: .timeLimit)
+            seed = try c.decode(UInt64.self, forKey: .seed)
+            // Runs recorded before the option existed used the published loss.
+            generatorObjective = try c.decodeIfPresent(SGANTrainer.GeneratorObjective.self, forKey: .generatorObjective) ?? .published
         }
 
         /// Epochs without improvement before stopping (nil: never stop early).
@@ -130,6 +149,7 @@ public struct SGANTraining {
         var config = options.config
         config.classes = data.dataset.classes.count
         let trainer = SGANTrainer(config: config, seed: options.seed, learningRate: options.learningRate, beta1: options.beta1)
+        trainer.generatorObjective = options.generatorObjective
         let nb = Self.batchSize(labelled: labelled.count, maximum: options.maxBatch)
         let semi = options.mode == .semiSupervised
         // The real pool: the unlabelled rows; the labelled training images when there are none.
@@ -158,9 +178,10 @@ public struct SGANTraining {
                 sums.sup += Double(sup)
                 seen += batch.labels.count
                 if semi {
-                    sums.real += Double(trainer.realStep(images: realStream.next()))
+                    let real = realStream.next()
+                    sums.real += Double(trainer.realStep(images: real))
                     sums.fake += Double(trainer.fakeStep(count: max(nb / 2, 1)))
-                    sums.gen += Double(trainer.generatorStep(count: batch.labels.count))
+                    sums.gen += Double(trainer.generatorStep(count: batch.labels.count, real: real))
                 }
                 count += 1
             }
