@@ -73,7 +73,7 @@ let package = Package(
         .testTarget(name: "NNTests", dependencies: ["NN", "Engine", "TestSupport"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "TestSupport"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Imaging", "TestSupport"]),
-        .testTarget(name: "CellphaseKitTests", dependencies: ["CellphaseKit", "TestSupport"]),
+        .testTarget(name: "CellphaseKitTests", dependencies: ["CellphaseKit", "Imaging", "TestSupport"], exclude: ["Golden"]),
         .testTarget(name: "SegmentationTests", dependencies: ["Segmentation", "Imaging", "Datasets", "TestSupport"]),
         .testTarget(name: "MicroscopeTests", dependencies: ["Microscope", "Segmentation", "CellphaseKit", "Engine", "NN", "Imaging", "Datasets", "TestSupport"]),
         .testTarget(name: "ServerTests", dependencies: [

@@ -197,7 +197,7 @@ struct SGANTrainCommand: ParsableCommand {
         c.trainingLog = runs.first?.result.history.map(\.record) ?? []
         let html = c.htmlReport()
         if let first = runs.first, !baseline {
-            html.addFigure(title: "GAN losses — \(first.name)", svg: SGANLossPlot(epochs: first.result.history).svg(),
+            html.addFigure(title: "GAN losses — \(first.name)", canvas: SGANLossPlot(epochs: first.result.history).canvas(),
                            caption: "Per-epoch mean losses of the discriminator (supervised, real, fake) and the generator.")
             let png = outURL.appendingPathComponent(first.name).appendingPathComponent("generated.png")
             if let bytes = try? Data(contentsOf: png) {

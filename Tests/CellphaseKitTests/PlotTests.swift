@@ -98,12 +98,12 @@ func XCTAssertEqual(_ a: [Double], _ b: [Double], accuracyList: Double, file: St
     for (x, y) in zip(a, b) { XCTAssertEqual(x, y, accuracy: accuracyList, file: file, line: line) }
 }
 
-/// Writes every plot and a sample HTML report to `$CELLPHASE_PLOT_DIR` for a visual check (skipped otherwise).
+/// Writes every plot as SVG and PNG to `$CELLPHASE_PLOT_DIR` for a visual check (skipped otherwise).
 final class PlotGallery: XCTestCase {
     func testWriteGalleryWhenAsked() throws {
         guard let dir = ProcessInfo.processInfo.environment["CELLPHASE_PLOT_DIR"] else { throw XCTSkip("set CELLPHASE_PLOT_DIR") }
         let out = URL(fileURLWithPath: dir)
-        try TrainingCurvesPlot(records: PlotTests.records()).canvas().write(to: out.appendingPathComponent("curves.svg"))
+        try TrainingCurvesPlot(records: PlotTests.records()).canvas().writeSVGAndPNG(to: out.appendingPathComponent("curves.svg"))
         var rng = SystemRandomNumberGenerator()
         let classes = ["A", "G2", "M", "PM", "P", "T", "J"]
         var truth: [Int] = [], probs: [[Float]] = []
@@ -115,15 +115,15 @@ final class PlotGallery: XCTestCase {
             truth.append(t); probs.append(row.map { $0 / s })
         }
         let r = try EvaluationReport(truth: truth, probabilities: probs, classes: classes)
-        try ConfusionMatrixPlot(report: r).canvas().write(to: out.appendingPathComponent("confusion.svg"))
-        try ROCPlot(truth: truth, probabilities: probs, classes: classes).canvas().write(to: out.appendingPathComponent("roc.svg"))
+        try ConfusionMatrixPlot(report: r).canvas().writeSVGAndPNG(to: out.appendingPathComponent("confusion.svg"))
+        try ROCPlot(truth: truth, probabilities: probs, classes: classes).canvas().writeSVGAndPNG(to: out.appendingPathComponent("roc.svg"))
         try ModelComparisonPlot(entries: [.init(name: "lowdepth", mean: 0.81, std: 0.03), .init(name: "effnet-b0", mean: 0.88, std: 0.02),
                                           .init(name: "sgan", mean: 0.9)], references: [.sganTransferRoboscope])
-            .canvas().write(to: out.appendingPathComponent("comparison.svg"))
+            .canvas().writeSVGAndPNG(to: out.appendingPathComponent("comparison.svg"))
         let labels = [20, 40, 60, 80], pools = [100, 185, 200, 300, 400, 500, 600]
         var mean: [[Double?]] = labels.map { l in pools.map { q in 0.6 + Double(l) / 400 + Double(q) / 10000 } }
         mean[0][6] = nil
         try BudgetGridHeatMap(labelsPerClass: labels, poolSizes: pools, mean: mean, std: labels.map { _ in pools.map { _ in 0.02 } })
-            .canvas().write(to: out.appendingPathComponent("grid.svg"))
+            .canvas().writeSVGAndPNG(to: out.appendingPathComponent("grid.svg"))
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 import TestSupport
+import Imaging
 @testable import CellphaseKit
 
 /// HTML report and training log: sections present, self-contained, written atomically.
@@ -43,8 +44,35 @@ final class ReportTests: XCTestCase {
         XCTAssertTrue(html.contains("best validation accuracy 90.00 % at epoch 5"))
         // CV: accuracies 2/3 and 1 → mean 83.33 %.
         XCTAssertTrue(html.contains("83.33 %"))
-        // Only the report remains in the folder: no temporary file left behind.
-        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir.path), ["report.html"])
+        // The report and its figures as SVG and PNG; no temporary file left behind.
+        XCTAssertEqual(Set(try FileManager.default.contentsOfDirectory(atPath: dir.path)), ["report.html", "figures"])
+        let names = ["confusion-matrix", "roc", "training-curves", "cross-validation-confusion-matrix"]
+        XCTAssertEqual(Set(try FileManager.default.contentsOfDirectory(atPath: dir.appendingPathComponent("figures").path)),
+                       Set(names.flatMap { ["\($0).svg", "\($0).png"] }))
+        for name in names {
+            let svg = try String(contentsOf: dir.appendingPathComponent("figures/\(name).svg"), encoding: .utf8)
+            XCTAssertTrue(html.contains(svg.replacingOccurrences(of: " xmlns=\"http://www.w3.org/2000/svg\"", with: "")
+                .trimmingCharacters(in: .newlines)), "\(name).svg is the figure inlined in the page")
+            let png = try PNGCodec.read(dir.appendingPathComponent("figures/\(name).png"))
+            XCTAssertEqual(png.channels, 3, name)
+            XCTAssertGreaterThan(png.width, 300, name)
+        }
+    }
+
+    func testFigureFilesAreNamedAfterTheirTitlesAndUnique() throws {
+        let plot = ModelComparisonPlot(entries: [.init(name: "lowdepth", mean: 0.8, std: 0.05)])
+        let report = HTMLReport(title: "figures")
+            .addFigure(title: "GAN losses — fold 1 (µ ± σ)", canvas: plot.canvas())
+            .addFigure(title: "Model comparison", canvas: plot.canvas())
+            .addFigure(title: "Model comparison", canvas: plot.canvas())
+            .addFigure(title: "inline only", svg: plot.svg())
+        XCTAssertEqual(report.figures.map(\.name), ["gan-losses-fold-1", "model-comparison", "model-comparison-2"])
+        XCTAssertEqual(HTMLReport.slug("—"), "figure")
+        let dir = try temporaryDirectory()
+        try report.write(to: dir.appendingPathComponent("report.html"))
+        let png = try PNGCodec.read(dir.appendingPathComponent("figures/model-comparison-2.png"))
+        XCTAssertEqual(png.width, Int(plot.canvas().width.rounded(.up)))
+        XCTAssertEqual(png.height, Int(plot.canvas().height.rounded(.up)))
     }
 
     func testAtomicWriteReplacesAndLeavesNoTemporaryFiles() throws {
@@ -100,5 +128,6 @@ final class RunReportContentsTests: XCTestCase {
         XCTAssertFalse(html.contains("<h2>Test metrics</h2>")); XCTAssertFalse(html.contains("<h2>Data</h2>"))
         XCTAssertFalse(html.contains("http"))
         XCTAssertEqual(html.components(separatedBy: "class=\"cell").count - 1, 4)
+        XCTAssertEqual(c.htmlReport().figures.map(\.name), ["model-comparison", "label-budget-grid"], "written as SVG and PNG too")
     }
 }

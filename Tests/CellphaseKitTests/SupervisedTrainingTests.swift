@@ -26,6 +26,12 @@ final class SupervisedTrainingTests: XCTestCase {
         let html = try String(contentsOf: outcome.report, encoding: .utf8)
         XCTAssertTrue(html.contains("<svg"))
         XCTAssertTrue(html.contains("Test metrics"))
+        let figures = outcome.report.deletingLastPathComponent().appendingPathComponent("figures")
+        for name in ["confusion-matrix", "roc", "training-curves"] {
+            for ext in ["svg", "png"] {
+                XCTAssertTrue(FileManager.default.fileExists(atPath: figures.appendingPathComponent("\(name).\(ext)").path), "\(name).\(ext)")
+            }
+        }
         XCTAssertEqual(try ModelBundle.info(at: outcome.bundle).testMetrics?.accuracy, test.accuracy)
     }
 

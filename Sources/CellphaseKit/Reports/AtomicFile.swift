@@ -10,11 +10,14 @@ import Darwin
 public enum ReportError: Error, CustomStringConvertible, Equatable {
     case write(path: String, reason: String)
     case read(path: String, reason: String)
+    /// A figure could not be painted into pixels (e.g. a colour the PNG renderer does not know).
+    case render(figure: String, reason: String)
 
     public var description: String {
         switch self {
         case let .write(path, reason): return "cannot write \(path): \(reason)"
         case let .read(path, reason): return "cannot read \(path): \(reason)"
+        case let .render(figure, reason): return "cannot paint the figure '\(figure)': \(reason)"
         }
     }
 }

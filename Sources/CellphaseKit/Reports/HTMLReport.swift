@@ -3,7 +3,8 @@ import Foundation
 /// A single self-contained HTML page per run: inline CSS, inlined SVG figures, no external assets.
 /// Sections are added in order — data summary, model and settings, metrics table, confusion matrix,
 /// ROC, training curves, cross-validation summary, notes — then `write(to:)` writes the page
-/// atomically. Serves the reporting of the first paper's section 2.3.4 metrics and of the SGAN
+/// atomically, and every figure added as a canvas also as `figures/NAME.svg` and `figures/NAME.png` beside it
+/// (issue 4: plots "as SVG (and PNG)"; the page itself still inlines them). Serves the reporting of the first paper's section 2.3.4 metrics and of the SGAN
 /// paper's sections 5–6 (fold statistics, Figures 4 and 5).
 ///
 ///     try HTMLReport(title: "lowdepth on roboscope-zeiss")
@@ -19,8 +20,16 @@ public final class HTMLReport {
         public var id: String
     }
 
+    /// A figure of the page kept as a canvas, written as `figures/NAME.svg` and `.png` next to the page.
+    public struct Figure: Sendable {
+        /// File name without extension: the figure's title in lower case, words joined by "-" (unique in the page).
+        public var name: String
+        public var canvas: SVGCanvas
+    }
+
     public let title: String
     public private(set) var sections: [Section] = []
+    public private(set) var figures: [Figure] = []
     /// Creation time shown under the title.
     public var generated: Date
 
@@ -44,10 +53,32 @@ public final class HTMLReport {
     /// Escapes text for HTML.
     public static func escape(_ s: String) -> String { esc(s) }
 
-    /// Adds a section with an inlined SVG figure and an optional caption.
+    /// Adds a section with an inlined SVG figure and an optional caption (inline only: a figure given as a canvas,
+    /// `addFigure(title:canvas:)`, is also written as SVG and PNG files).
     @discardableResult
     public func addFigure(title: String, svg: String, caption: String? = nil) -> Self {
         addSection(title: title, html: Self.figure(svg: svg, caption: caption))
+    }
+
+    /// Adds a section with the canvas inlined as SVG and an optional caption; `write(to:)` also writes it as
+    /// `figures/NAME.svg` and `figures/NAME.png` (NAME from `name`, or else the title).
+    @discardableResult
+    public func addFigure(title: String, canvas: SVGCanvas, caption: String? = nil, name: String? = nil) -> Self {
+        addSection(title: title, html: figure(canvas, name: name ?? title, caption: caption))
+    }
+
+    /// The inline markup of a canvas, registering it as a figure file.
+    func figure(_ canvas: SVGCanvas, name: String, caption: String?) -> String {
+        var slug = Self.slug(name), k = 2
+        while figures.contains(where: { $0.name == slug }) { slug = Self.slug(name) + "-\(k)"; k += 1 }
+        figures.append(Figure(name: slug, canvas: canvas))
+        return Self.figure(svg: canvas.render(), caption: caption)
+    }
+
+    /// Lower-case letters and digits, other runs of characters as one "-" ("GAN losses — fold 1" → "gan-losses-fold-1").
+    static func slug(_ s: String) -> String {
+        let words = s.lowercased().split { !($0.isASCII && ($0.isLetter || $0.isNumber)) }
+        return words.isEmpty ? "figure" : words.joined(separator: "-")
     }
 
     static func figure(svg: String, caption: String?) -> String {
@@ -115,11 +146,11 @@ public final class HTMLReport {
         }
         h += "</table><p class=\"small\">Precision of a class never predicted is 0 by convention; recall and F1 of a class absent from the test set are undefined (—) and left out of the averages.</p>"
         addSection(title: title, html: h)
-        addFigure(title: "Confusion matrix", svg: ConfusionMatrixPlot(report: r).svg(),
+        addFigure(title: "Confusion matrix", canvas: ConfusionMatrixPlot(report: r).canvas(),
                   caption: "Rows: true class; columns: predicted class. Counts, coloured by row percentage.")
         if let rocCurves {
             let plot = ROCPlot(curves: Array(zip(r.classes, rocCurves)).map { (name: $0.0, curve: $0.1) })
-            addFigure(title: "ROC", svg: plot.svg(), caption: "One-vs-rest ROC curves; dashed diagonal = chance.")
+            addFigure(title: "ROC", canvas: plot.canvas(), caption: "One-vs-rest ROC curves; dashed diagonal = chance.")
         }
         return self
     }
@@ -132,7 +163,7 @@ public final class HTMLReport {
         let secs = records.reduce(0) { $0 + ($1.seconds.isFinite ? $1.seconds : 0) }
         var cap = "\(records.count) epochs, \(String(format: "%.1f", secs)) s"
         if let best { cap += "; best validation accuracy \(Self.pct(best.valAccuracy)) at epoch \(best.epoch)" }
-        return addFigure(title: title, svg: TrainingCurvesPlot(records: records).svg(), caption: cap)
+        return addFigure(title: title, canvas: TrainingCurvesPlot(records: records).canvas(), caption: cap)
     }
 
     /// Cross-validation summary: mean ± std and 95 % CI, per-fold figures and per-class F1.
@@ -157,7 +188,8 @@ public final class HTMLReport {
             h += "<td class=\"num\">\(Self.fix(pc.precisionMean))</td><td class=\"num\">\(Self.fix(pc.recallMean))</td><td class=\"num\">\(pc.supportTotal)</td></tr>"
         }
         h += "</table>"
-        h += Self.figure(svg: ConfusionMatrixPlot(counts: s.confusion, classes: s.classes, title: "Confusion matrix, all test folds").svg(), caption: nil)
+        h += figure(ConfusionMatrixPlot(counts: s.confusion, classes: s.classes, title: "Confusion matrix, all test folds").canvas(),
+                    name: "\(title) confusion matrix", caption: nil)
         return addSection(title: title, html: h)
     }
 
@@ -194,8 +226,11 @@ public final class HTMLReport {
         return h
     }
 
-    /// Writes the page atomically (temporary file in the same folder, then rename).
+    /// Writes the page atomically (temporary file in the same folder, then rename), then each figure as
+    /// `figures/NAME.svg` and `figures/NAME.png` in the page's folder (each file atomically).
     public func write(to url: URL) throws {
         try AtomicFile.write(render(), to: url)
+        let dir = url.deletingLastPathComponent().appendingPathComponent("figures")
+        for f in figures { try f.canvas.writeSVGAndPNG(to: dir.appendingPathComponent("\(f.name).svg")) }
     }
 }

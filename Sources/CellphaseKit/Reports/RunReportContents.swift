@@ -28,12 +28,12 @@ public struct RunReportContents: Sendable {
         if let evaluation { r.addMetrics(evaluation, rocCurves: rocCurves) }
         if !trainingLog.isEmpty { r.addTrainingCurves(trainingLog) }
         if let crossValidation { r.addCrossValidation(crossValidation) }
-        if let comparison { r.addFigure(title: "Model comparison", svg: comparison.svg(), caption: "Mean accuracy over folds; error bars ± one standard deviation.") }
-        if let budgetGrid { r.addFigure(title: "Label budget grid", svg: budgetGrid.svg(), caption: "Mean test accuracy per labelled budget and unlabelled pool size (SGAN paper, Figure 4).") }
+        if let comparison { r.addFigure(title: "Model comparison", canvas: comparison.canvas(), caption: "Mean accuracy over folds; error bars ± one standard deviation.") }
+        if let budgetGrid { r.addFigure(title: "Label budget grid", canvas: budgetGrid.canvas(), caption: "Mean test accuracy per labelled budget and unlabelled pool size (SGAN paper, Figure 4).") }
         if let notes { r.addNotes(notes) }
         return r
     }
 
-    /// Writes the report atomically to `url`.
+    /// Writes the report atomically to `url`, its figures as SVG and PNG in `figures/` beside it.
     public func write(to url: URL) throws { try htmlReport().write(to: url) }
 }

@@ -10,7 +10,9 @@ public struct SGANLossPlot: Sendable {
         self.epochs = epochs.sorted { $0.epoch < $1.epoch }; self.title = title
     }
 
-    public func svg() -> String {
+    public func svg() -> String { canvas().render() }
+
+    public func canvas() -> SVGCanvas {
         let w = 400.0, h = 300.0
         var c = SVGCanvas(width: w * 2 + 20, height: h + 40, title: title)
         c.text(title, x: c.width / 2, y: 22, size: 15, anchor: "middle", bold: true)
@@ -30,6 +32,6 @@ public struct SGANLossPlot: Sendable {
         c.embed(CurvePanel.render(title: "Losses", series: losses, yLabel: "Loss", percent: false, width: w, height: h), dx: 0, dy: 34)
         c.embed(CurvePanel.render(title: "Class head accuracy", series: accuracy, yLabel: "Accuracy", percent: true, width: w, height: h),
                 dx: w + 20, dy: 34)
-        return c.render()
+        return c
     }
 }
