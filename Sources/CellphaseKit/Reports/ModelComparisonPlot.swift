@@ -32,7 +32,7 @@ public struct ModelComparisonPlot: Sendable {
     public var yLabel: String
 
     public init(entries: [Entry], references: [Reference] = [], title: String = "Model comparison",
-                yLabel: String = "Test accuracy (mean ± std over folds)") {
+                yLabel: String = "Test accuracy, mean ± std") {
         self.entries = entries; self.references = references; self.title = title; self.yLabel = yLabel
     }
 
@@ -52,7 +52,7 @@ public struct ModelComparisonPlot: Sendable {
         let y = LinearScale(domain: lo...max(1, highs.max() ?? 1), range: (f.y + f.height, f.y))
         let slot = f.width / Double(max(entries.count, 1))
         let x = LinearScale(domain: 0...Double(max(entries.count, 1)), range: (f.x, f.x + f.width))
-        c.axes(frame: f, x: x, y: y, xLabel: "", yLabel: yLabel + (lo > 0 ? " — axis from \(percentLabel(lo))" : ""),
+        c.axes(frame: f, x: x, y: y, xLabel: "", yLabel: yLabel + (lo > 0 ? " (from \(percentLabel(lo)))" : ""),
                yFormat: percentLabel, xTicks: [])
         for (i, e) in entries.enumerated() {
             let cx = f.x + slot * (Double(i) + 0.5), bw = min(56, slot * 0.6)
