@@ -98,8 +98,14 @@ struct TrainingOptions: ParsableArguments {
     @Flag(help: "Do not weight classes by inverse frequency.") var noClassWeights = false
     @Option(help: "Initial weights: a safetensors file with torchvision names (first conv summed over RGB).") var `init`: String?
     @Option(help: "Random seed (same seed, same result).") var seed: UInt64 = 1
+    @Option(help: """
+        Before each validation, recompute batch-norm statistics over this many training images (unaugmented, \
+        dropout off); 0 keeps the running averages.
+        """)
+    var bnCalibration: Int = 512
 
     func validate() throws {
+        guard bnCalibration >= 0 else { throw ValidationError("--bn-calibration must be ≥ 0") }
         guard size >= 32 else { throw ValidationError("--size must be at least 32 px") }
         guard epochs >= 1, batchSize >= 2 else { throw ValidationError("--epochs must be ≥ 1 and --batch-size ≥ 2") }
         guard SupervisedTrainer.Schedule(name: schedule) != nil else { throw ValidationError("--schedule must be plateau, cosine or constant") }
@@ -123,6 +129,7 @@ struct TrainingOptions: ParsableArguments {
         o.balanceClasses = !noClassWeights
         o.log = log
         o.seed = seed
+        o.batchNormCalibrationImages = bnCalibration
         return o
     }
 
@@ -132,6 +139,7 @@ struct TrainingOptions: ParsableArguments {
          ("early stopping", patience > 0 ? "on \(monitor), patience \(patience), warm-up \(warmup) epochs" : "off"),
          ("class weights", noClassWeights ? "none" : "balanced (when counts differ)"),
          ("augmentation", noAugment ? "none" : "rotation ±30°, flips, shift 10 %, zoom 0.9–1.1, brightness 1.0–1.3"),
+         ("batch-norm statistics", bnCalibration > 0 ? "recomputed over \(bnCalibration) training images before each validation" : "running averages"),
          ("initial weights", self.`init` ?? "He initialisation"), ("seed", "\(seed)")]
     }
 }

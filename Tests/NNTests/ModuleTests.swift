@@ -92,6 +92,47 @@ final class ModuleTests: XCTestCase {
         XCTAssertEqual(pt.runningVar.value.data[0], 0.9 + 0.1 * variance.data[0] * m / (m - 1), accuracy: 1e-6)
     }
 
+    func testBatchNormRecalibrationGivesPopulationStatisticsWithDropoutOff() {
+        // Dropout → BN → Dense → BN, on odd-sized NCHW and [N, F] inputs: after recalibration each BN's running
+        // statistics are the population mean/variance of what reaches it with dropout off and the layers before it
+        // normalising with batch statistics, computed here directly.
+        var rng = RandomSource(seed: 8)
+        let bn1 = BatchNorm(3), bn2 = BatchNorm(5), frozen = BatchNorm(5)
+        let dense = Dense(3 * 3 * 5, 5, rng: &rng)
+        let model = Sequential([Dropout(0.5), bn1, Flatten(), dense, bn2, frozen])
+        frozen.freeze()
+        let batches = [randomTensor([4, 3, 3, 5], seed: 1, low: 2, high: 6), randomTensor([7, 3, 3, 5], seed: 2, low: 0, high: 3)]
+        func population(_ xs: [Tensor]) -> (mean: [Float], variance: [Float]) {
+            let c = xs[0].shape[1], inner = xs[0].shape.dropFirst(2).reduce(1, *)
+            var values = [[Double]](repeating: [], count: c)
+            for x in xs {
+                let v = x.scalars
+                for i in v.indices { values[(i / inner) % c].append(Double(v[i])) }
+            }
+            return (values.map { Float($0.reduce(0, +) / Double($0.count)) },
+                    values.map { a in let m = a.reduce(0, +) / Double(a.count); return Float(a.map { ($0 - m) * ($0 - m) }.reduce(0, +) / Double(a.count)) })
+        }
+        let first = population(batches)
+        // What reaches bn2: bn1 with batch statistics (training form), then Dense.
+        let second = population(batches.map { x in
+            let y = batchNormTraining(Variable(x), gamma: Variable(bn1.weight.value), beta: Variable(bn1.bias.value), eps: bn1.eps).output
+            return dense(y.flattened()).value
+        })
+        let frozenBefore = frozen.runningVar.value
+        XCTAssertEqual(recalibrateBatchNorm(model, batches: batches), 2)
+        assertClose(bn1.runningMean.value, Tensor(shape: [3], values: first.mean), tolerance: 1e-4, "bn1 mean")
+        assertClose(bn1.runningVar.value, Tensor(shape: [3], values: first.variance), tolerance: 1e-4, "bn1 variance")
+        assertClose(bn2.runningMean.value, Tensor(shape: [5], values: second.mean), tolerance: 1e-4, "bn2 mean")
+        assertClose(bn2.runningVar.value, Tensor(shape: [5], values: second.variance), tolerance: 1e-4, "bn2 variance")
+        XCTAssertTrue(frozen.runningVar.value.bitwiseEqual(frozenBefore), "frozen layer recalibrated")
+        // Afterwards the layers are back to normal inference (running statistics), and no batches change nothing.
+        let y = model(Variable(batches[0])).value
+        XCTAssertTrue(y.bitwiseEqual(model(Variable(batches[0])).value))
+        let kept = bn1.runningMean.value
+        XCTAssertEqual(recalibrateBatchNorm(model, batches: [Tensor]()), 0)
+        XCTAssertTrue(bn1.runningMean.value.bitwiseEqual(kept))
+    }
+
     func testLayersWorkWithAndWithoutTape() {
         var rng = RandomSource(seed: 5)
         let model = Sequential([Dense(3, 8, rng: &rng), LeakyReLU(), Dropout(0.5), Dense(8, 4, rng: &rng), SiLU(),

@@ -84,6 +84,9 @@ public struct SupervisedTrainer {
         /// Per-epoch JSON-lines log (appended to).
         public var log: TrainingLog?
         public var seed: UInt64 = 0
+        /// Before each validation, batch-norm statistics are recomputed over up to this many training images
+        /// (unaugmented, dropout off; `recalibrateBatchNorm`); 0 keeps the running averages of training.
+        public var batchNormCalibrationImages = 512
         public init() {}
     }
 
@@ -142,6 +145,12 @@ public struct SupervisedTrainer {
             var record = EpochRecord(epoch: epoch + 1, trainLoss: lossSum / Double(max(seen, 1)),
                                      trainAccuracy: Double(correct) / Double(max(seen, 1)),
                                      learningRate: lr, seconds: 0)
+            if options.batchNormCalibrationImages > 0 {
+                let stride = Swift.max(1, train.count / options.batchNormCalibrationImages)
+                let rows = Swift.stride(from: 0, to: train.count, by: stride).prefix(options.batchNormCalibrationImages).map { train[$0] }
+                recalibrateBatchNorm(model, batches: BatchIterator(data, rows: rows, batchSize: options.batchSize, shuffle: false, seed: 0)
+                    .lazy.filter { $0.labels.count >= 2 }.map { Tensor(shape: $0.shape, values: $0.data) })
+            }
             var score: Double?
             if !validation.isEmpty {
                 let v = Self.validate(model, data: data, rows: validation, classWeights: weights)

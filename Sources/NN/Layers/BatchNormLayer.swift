@@ -18,6 +18,8 @@ public final class BatchNorm: Module {
     public let momentum: Float
     public let eps: Float
     public let unbiasedRunningVariance: Bool
+    /// Set while `recalibrateBatchNorm` runs: normalise with batch statistics and accumulate them.
+    var calibration: Calibration?
 
     public init(_ channels: Int, momentum: Float = 0.99, eps: Float = 1e-3, unbiasedRunningVariance: Bool = false) {
         weight = Parameter(Tensor(shape: [channels], repeating: 1))
@@ -36,6 +38,11 @@ public final class BatchNorm: Module {
 
     public override func callAsFunction(_ x: Variable) -> Variable {
         let gamma = x.use(weight), beta = x.use(bias)
+        if calibration != nil {
+            let (y, mean, variance) = batchNormTraining(x, gamma: gamma, beta: beta, eps: eps)
+            calibration!.add(mean: mean, variance: variance, perChannel: x.value.count / Swift.max(x.shape[1], 1))
+            return y
+        }
         guard x.isTraining && !weight.isFrozen else {
             return batchNormInference(x, gamma: gamma, beta: beta, mean: runningMean.value,
                                       variance: runningVar.value, eps: eps)
