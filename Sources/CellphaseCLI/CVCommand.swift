@@ -35,11 +35,11 @@ struct CVCommand: ParsableCommand {
         var results: [(name: String, summary: CrossValidationSummary, folds: [Experiment.FoldResult], seconds: Double)] = []
         for name in names {
             let t0 = Date()
-            let options = training.trainerOptions(log: TrainingLog(url: outURL.appendingPathComponent("\(name).jsonl")))
+            let options = training.trainerOptions(for: name, log: TrainingLog(url: outURL.appendingPathComponent("\(name).jsonl")))
             let (summary, foldResults) = try Experiment.crossValidate(
                 architecture: name, data: data, folds: testFolds, options: options,
                 validationFraction: training.validationFraction, initWeights: training.initURL,
-                progress: { f, e in Console.note(Console.epochLine(e, of: training.epochs, prefix: "\(name) fold \(f + 1)/\(testFolds.count)  ")) },
+                progress: { f, e in Console.note(Console.epochLine(e, of: options.epochs, prefix: "\(name) fold \(f + 1)/\(testFolds.count)  ")) },
                 foldDone: { r in
                     Console.note(String(format: "%@ %@: test accuracy %.1f %%, balanced %.1f %% (best epoch %@, %.0f s)",
                                         name, r.name, 100 * r.report.accuracy, 100 * r.report.balancedAccuracy,
@@ -56,7 +56,7 @@ struct CVCommand: ParsableCommand {
         var c = RunReportContents(title: "cellphase cv — \(names.joined(separator: ", "))")
         c.classCounts = data.dataset.classes.map { ($0, data.dataset.classCounts[$0] ?? 0) }
         c.dataNote = "\(source.root.path): \(testFolds.count) folds (\(own ? "the dataset's own" : "stratified k-fold"))."
-        c.settings = [("models", names.joined(separator: ", "))] + training.settingsRows
+        c.settings = [("models", names.joined(separator: ", "))] + training.settingsRows(for: names)
             + results.map { ("time \($0.name)", String(format: "%.0f s (%.0f s per fold)", $0.seconds, $0.seconds / Double(testFolds.count))) }
         c.crossValidation = results[0].summary
         c.trainingLog = results[0].folds.first?.history ?? []

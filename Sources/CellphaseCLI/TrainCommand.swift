@@ -28,13 +28,14 @@ struct TrainCommand: ParsableCommand {
         let mapping = try source.mapping()
         let data = try source.prepare(settings: Experiment.preprocessing(side: training.size), preprocess: preprocess)
         let outURL = URL(fileURLWithPath: out ?? "runs/\(name)").standardizedFileURL
-        var run = TrainingRun(architecture: name, options: training.trainerOptions(log: nil))
+        var run = TrainingRun(architecture: name, options: training.trainerOptions(for: name, log: nil))
         run.validationFraction = training.validationFraction
         run.testFraction = testFraction
         run.initWeights = training.initURL
-        run.settingsRows = training.settingsRows
+        run.settingsRows = training.settingsRows(for: [name])
+        let epochs = run.options.epochs
         let outcome = try run.run(data: data, provenance: .of(data, root: source.root, mapping: mapping), out: outURL) {
-            Console.note(Console.epochLine($0, of: training.epochs))
+            Console.note(Console.epochLine($0, of: epochs))
         }
         let r = outcome.result
         Console.note("best epoch \(r.bestEpoch.map(String.init) ?? "–") of \(r.history.count)\(r.stoppedEarly ? " (stopped early)" : ""), "

@@ -69,7 +69,26 @@ public enum ModelRegistry {
         public let headPrefix: String
         /// Input sides must be a multiple of this (16 for the SGAN networks' four stride-2 stages).
         public var sideMultiple = 1
+        /// Training settings used when the user gives none.
+        public var recipe = Recipe.standard
         let build: @Sendable (ModelConfig, inout RandomSource) -> Module
+    }
+
+    /// An architecture's default training settings (each overridable on the command line).
+    public struct Recipe: Sendable, Hashable {
+        public var epochs: Int
+        public var learningRate: Float
+        /// `constant`, `plateau` or `cosine` (`SupervisedTrainer.Schedule(name:)`).
+        public var schedule: String
+        /// Early-stopping patience in epochs.
+        public var patience: Int
+
+        /// Adam 1e-3 (the first paper, `000_…txt` section 2.3.3), halved on plateaus, up to 50 epochs, patience 10.
+        public static let standard = Recipe(epochs: 50, learningRate: 1e-3, schedule: "plateau", patience: 10)
+        /// The SGAN paper's low-depth CNN (`004_…txt` section 6.2.2): Adam 5e-4 at a constant rate for up to 1000
+        /// epochs. It learns slowly (dropout after every block, 0.5 on the dense layers): on roboscope-zeiss its
+        /// training accuracy is still ≈ 40 % after 40 epochs, so 50 epochs with a plateau schedule stop it half-way.
+        public static let lowDepth = Recipe(epochs: 150, learningRate: 5e-4, schedule: "constant", patience: 40)
     }
 
     public static let entries: [Entry] = [
@@ -78,6 +97,7 @@ public enum ModelRegistry {
               build: { c, rng in SequentialCNN(inputSide: c.inputSide, channels: c.channels, classes: c.classes, rng: &rng) }),
         Entry(name: "lowdepth", summary: "low-depth CNN of the SGAN paper, section 6.2.2 (3 conv blocks, BN, Dense 256/128)",
               defaultSide: 64, minimumSide: 32, firstConvWeight: "features.block1.conv.weight", headPrefix: "classifier.logits",
+              recipe: .lowDepth,
               build: { c, rng in LowDepthCNN(inputSide: c.inputSide, channels: c.channels, classes: c.classes, rng: &rng) }),
         Entry(name: "resnet18", summary: "ResNet-18 (basic residual blocks, batch norm; torchvision names)",
               defaultSide: 64, minimumSide: 32, firstConvWeight: "conv1.weight", headPrefix: "fc",
