@@ -173,5 +173,11 @@ final class RealDataTests: XCTestCase {
 
         let folder = try FolderLayout.load(root.appendingPathComponent("images"))
         XCTAssertEqual(folder.count, 195); XCTAssertEqual(folder.layout, "classes")
+        // Dataset.load (what every command's --data goes through) takes the manifest, file,label columns recognised,
+        // and the folder.
+        let viaManifest = try Dataset.load(root.appendingPathComponent("labels.csv"))
+        XCTAssertEqual(viaManifest.count, 195); XCTAssertEqual(viaManifest.classCounts, ds.classCounts)
+        XCTAssertEqual(viaManifest.samples.map(\.files), ds.samples.map(\.files))
+        XCTAssertEqual(try Dataset.load(root.appendingPathComponent("images")).samples, folder.samples)
     }
 }

@@ -3,10 +3,10 @@ import Engine
 import Foundation
 
 extension Classifier {
-    /// Loads a labelled folder the way this model was trained: the bundle's class mapping (unless `mapping` is
+    /// Loads a labelled folder or CSV manifest (`Dataset.load`) the way this model was trained: the bundle's class mapping (unless `mapping` is
     /// given) and preprocessing.
     public func prepare(root: URL, mapping: ClassMapping? = nil, onError: ErrorPolicy = .skip) throws -> PreparedDataset {
-        let ds = try FolderLayout.load(root, mapping: mapping ?? info.data?.mapping ?? .identity, onError: onError)
+        let ds = try Dataset.load(root, mapping: mapping ?? info.data?.mapping ?? .identity, onError: onError)
         return try PreparedDataset.prepare(ds, settings: info.preprocessing, onError: onError)
     }
 
