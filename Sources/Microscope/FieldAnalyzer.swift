@@ -27,12 +27,14 @@ public struct ObjectResult: Codable, Sendable, Hashable {
     }
 }
 
-/// Wall-clock time of each step, in milliseconds.
+/// Wall-clock time of each step, in milliseconds; `segmentation` breaks `segmentMs` down by stage.
 public struct FieldTimings: Codable, Sendable, Hashable {
     public var segmentMs = 0.0, cropMs = 0.0, classifyMs = 0.0, eventsMs = 0.0, totalMs = 0.0
+    public var segmentation = SegmentationTimings()
     public init() {}
     enum CodingKeys: String, CodingKey {
         case segmentMs = "segment_ms", cropMs = "crop_ms", classifyMs = "classify_ms", eventsMs = "events_ms", totalMs = "total_ms"
+        case segmentation
     }
 }
 
@@ -103,6 +105,7 @@ public struct FieldAnalyzer: Sendable {
             throw FieldError.badField("\(e)")
         }
         timings.segmentMs = lap()
+        timings.segmentation = seg.timings
         let crops = cropper.crops(field, objects: seg.objects)
         timings.cropMs = lap()
         let probs = try classifier.probabilities(for: crops)

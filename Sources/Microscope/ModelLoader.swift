@@ -53,10 +53,13 @@ public enum ModelLoader {
     /// - a model bundle (`NAME.cellphase/` with `bundle.json`, written by `cellphase train`),
     /// - a folder holding `model.safetensors` + `model.json` (a `ClassifierConfig`),
     /// - a `.safetensors` file with its `.json` config beside it, or
-    /// - `untrained-sgan`: the classic SGAN discriminator with 7 roboscope classes and random
-    ///   weights — for timing and plumbing only, its classes mean nothing.
+    /// - `untrained-sgan`: the default SGAN discriminator (`SGANConfig.light`, widths 32→64→128→256,
+    ///   what `cellphase sgan` trains) with 7 roboscope classes and random weights — for timing and
+    ///   plumbing only, its classes mean nothing; `untrained-sgan-classic`: the same with the classic
+    ///   128-wide discriminator.
     public static func load(_ spec: String) throws -> ModuleClassifier {
         if spec == "untrained-sgan" { return untrainedSGAN() }
+        if spec == "untrained-sgan-classic" { return untrainedSGAN(.classic()) }
         var url = URL(fileURLWithPath: spec)
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDir) else {
@@ -88,11 +91,16 @@ public enum ModelLoader {
         try module.saveState(to: folder.appendingPathComponent("model.safetensors"), config: config)
     }
 
-    /// `SGANDiscriminator(.classic(classes: 7))` with seeded random weights, GAN preprocessing.
-    public static func untrainedSGAN(seed: UInt64 = 1) -> ModuleClassifier {
+    /// An SGAN discriminator of `config`'s widths (default: the product default, `SGANConfig.light`)
+    /// with 7 roboscope classes, seeded random weights and GAN preprocessing. Named
+    /// `untrained-sgan-D32-64-128-256` after its discriminator widths, so benchmarks say what they ran.
+    public static func untrainedSGAN(_ config: SGANConfig = .light, seed: UInt64 = 1) -> ModuleClassifier {
         var rng = RandomSource(seed: seed)
-        let d = SGANDiscriminator(.classic(classes: roboscopeClasses.count), rng: &rng)
-        return ModuleClassifier(model: d, classes: roboscopeClasses, settings: .gan, name: "untrained-sgan",
+        var c = config
+        c.classes = roboscopeClasses.count
+        let d = SGANDiscriminator(c, rng: &rng)
+        let widths = c.discriminatorFilters.map(String.init).joined(separator: "-")
+        return ModuleClassifier(model: d, classes: roboscopeClasses, settings: .gan, name: "untrained-sgan-D\(widths)",
                                 architecture: "sgan", trained: false)
     }
 }

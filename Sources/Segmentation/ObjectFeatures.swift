@@ -32,47 +32,81 @@ public struct NucleusObject: Sendable, Hashable, Codable {
     public var circularity: Double { perimeter > 0 ? 4 * Double.pi * Double(area) / (perimeter * perimeter) : 0 }
 }
 
-/// Measures every object of a label image in one parallel pass (per-band accumulators, merged).
+/// Running sums of the features of objects 1…k−1 (index 0 unused): what `ObjectFeatures` adds
+/// up per band of a label image or per object patch, and turns into `NucleusObject`s.
+struct FeatureSums {
+    var area: [Int], sx: [Double], sy: [Double], si: [Double], edges: [Int]
+    var minX: [Int], minY: [Int], maxX: [Int], maxY: [Int]
+
+    init(_ k: Int) {
+        area = .init(repeating: 0, count: k); sx = .init(repeating: 0, count: k); sy = .init(repeating: 0, count: k)
+        si = .init(repeating: 0, count: k); edges = .init(repeating: 0, count: k)
+        minX = .init(repeating: .max, count: k); minY = .init(repeating: .max, count: k)
+        maxX = .init(repeating: -1, count: k); maxY = .init(repeating: -1, count: k)
+    }
+
+    /// Adds pixel (x, y) of object `v` with raw `intensity` and `e` pixel edges to other labels.
+    @inline(__always) mutating func add(_ v: Int, x: Int, y: Int, intensity: Float, edges e: Int) {
+        area[v] += 1; sx[v] += Double(x); sy[v] += Double(y); si[v] += Double(intensity)
+        if x < minX[v] { minX[v] = x }; if x > maxX[v] { maxX[v] = x }
+        if y < minY[v] { minY[v] = y }; if y > maxY[v] { maxY[v] = y }
+        edges[v] += e
+    }
+
+    mutating func merge(_ a: FeatureSums) {
+        for v in area.indices where a.area[v] > 0 {
+            area[v] += a.area[v]; sx[v] += a.sx[v]; sy[v] += a.sy[v]; si[v] += a.si[v]
+            edges[v] += a.edges[v]
+            minX[v] = min(minX[v], a.minX[v]); maxX[v] = max(maxX[v], a.maxX[v])
+            minY[v] = min(minY[v], a.minY[v]); maxY[v] = max(maxY[v], a.maxY[v])
+        }
+    }
+
+    /// One object per nonempty index, ids = indices; border flags for a `w × h` field.
+    func objects(fieldWidth w: Int, fieldHeight h: Int) -> [NucleusObject] {
+        var out: [NucleusObject] = []
+        out.reserveCapacity(area.count)
+        for v in 1..<area.count where area[v] > 0 {
+            let n = Double(area[v])
+            let box = BoundingBox(minX: minX[v], minY: minY[v], maxX: maxX[v], maxY: maxY[v])
+            out.append(NucleusObject(id: v, centroidX: sx[v] / n, centroidY: sy[v] / n, boundingBox: box,
+                                     area: area[v], perimeter: Double(edges[v]) * Double.pi / 4,
+                                     meanIntensity: si[v] / n,
+                                     touchesBorder: box.minX == 0 || box.minY == 0 || box.maxX == w - 1 || box.maxY == h - 1))
+        }
+        return out
+    }
+}
+
+/// Measures every object of a label image in one parallel pass (per-band accumulators, merged),
+/// or the parts of one object's patch (what the segmenter does, patch by patch in parallel).
 public enum ObjectFeatures {
     /// Features of objects 1…`labels.count` measured on `intensity` (a plane of the same size).
     /// Objects with no pixels (possible for hand-made label images) are omitted.
     public static func measure(_ labels: LabelImage, intensity: [Float]) -> [NucleusObject] {
         let w = labels.width, h = labels.height, k = labels.count + 1
         precondition(intensity.count == w * h)
-        struct Acc {
-            var area: [Int], sx: [Double], sy: [Double], si: [Double], edges: [Int]
-            var minX: [Int], minY: [Int], maxX: [Int], maxY: [Int]
-            init(_ k: Int) {
-                area = .init(repeating: 0, count: k); sx = .init(repeating: 0, count: k); sy = .init(repeating: 0, count: k)
-                si = .init(repeating: 0, count: k); edges = .init(repeating: 0, count: k)
-                minX = .init(repeating: .max, count: k); minY = .init(repeating: .max, count: k)
-                maxX = .init(repeating: -1, count: k); maxY = .init(repeating: -1, count: k)
-            }
-        }
         let bands = Parallel.bandCount(h, minPerBand: 64)
-        let partial = UnsafeMutableBufferPointer<Acc>.allocate(capacity: bands)
-        for b in 0..<bands { (partial.baseAddress! + b).initialize(to: Acc(k)) }
+        let partial = UnsafeMutableBufferPointer<FeatureSums>.allocate(capacity: bands)
+        for b in 0..<bands { (partial.baseAddress! + b).initialize(to: FeatureSums(k)) }
         defer { partial.baseAddress!.deinitialize(count: bands); partial.deallocate() }
         let pbase = partial.baseAddress!
         labels.labels.withUnsafeBufferPointer { lb in
             intensity.withUnsafeBufferPointer { ib in
                 let l = lb.baseAddress!, iv = ib.baseAddress!
                 Parallel.indexedBands(h, minPerBand: 64) { b, rows in
-                    var a = Acc(k)
+                    var a = FeatureSums(k)
                     for y in rows {
                         let row = y * w
                         for x in 0..<w {
                             let v = Int(l[row + x])
                             if v == 0 { continue }
-                            a.area[v] += 1; a.sx[v] += Double(x); a.sy[v] += Double(y); a.si[v] += Double(iv[row + x])
-                            if x < a.minX[v] { a.minX[v] = x }; if x > a.maxX[v] { a.maxX[v] = x }
-                            if y < a.minY[v] { a.minY[v] = y }; if y > a.maxY[v] { a.maxY[v] = y }
                             var e = 0
                             if x == 0 || Int(l[row + x - 1]) != v { e += 1 }
                             if x == w - 1 || Int(l[row + x + 1]) != v { e += 1 }
                             if y == 0 || Int(l[row - w + x]) != v { e += 1 }
                             if y == h - 1 || Int(l[row + w + x]) != v { e += 1 }
-                            a.edges[v] += e
+                            a.add(v, x: x, y: y, intensity: iv[row + x], edges: e)
                         }
                     }
                     pbase[b] = a
@@ -80,25 +114,28 @@ public enum ObjectFeatures {
             }
         }
         var total = partial[0]
-        for b in 1..<bands {
-            let a = partial[b]
-            for v in 0..<k where a.area[v] > 0 {
-                total.area[v] += a.area[v]; total.sx[v] += a.sx[v]; total.sy[v] += a.sy[v]; total.si[v] += a.si[v]
-                total.edges[v] += a.edges[v]
-                total.minX[v] = min(total.minX[v], a.minX[v]); total.maxX[v] = max(total.maxX[v], a.maxX[v])
-                total.minY[v] = min(total.minY[v], a.minY[v]); total.maxY[v] = max(total.maxY[v], a.maxY[v])
+        for b in 1..<bands { total.merge(partial[b]) }
+        return total.objects(fieldWidth: w, fieldHeight: h)
+    }
+
+    /// Features of parts 1…`parts` of a padded patch (`pw × ph` sub-labels whose outer ring is 0,
+    /// top-left pixel at field position (`x0`, `y0`)), measured on the field plane `intensity`
+    /// (`w × h`). Edges to the ring count as edges, as the field border does for `measure`.
+    static func measure(patch sub: UnsafePointer<Int32>, width pw: Int, height ph: Int, parts: Int, x0: Int, y0: Int,
+                        intensity: UnsafePointer<Float>, fieldWidth w: Int, fieldHeight h: Int) -> [NucleusObject] {
+        var a = FeatureSums(parts + 1)
+        for yy in 1..<max(1, ph - 1) {
+            for xx in 1..<max(1, pw - 1) {
+                let i = yy * pw + xx
+                let v = sub[i]
+                if v == 0 { continue }
+                var e = 0
+                if sub[i - 1] != v { e += 1 }; if sub[i + 1] != v { e += 1 }
+                if sub[i - pw] != v { e += 1 }; if sub[i + pw] != v { e += 1 }
+                let x = x0 + xx, y = y0 + yy
+                a.add(Int(v), x: x, y: y, intensity: intensity[y * w + x], edges: e)
             }
         }
-        var out: [NucleusObject] = []
-        out.reserveCapacity(labels.count)
-        for v in 1..<k where total.area[v] > 0 {
-            let n = Double(total.area[v])
-            let box = BoundingBox(minX: total.minX[v], minY: total.minY[v], maxX: total.maxX[v], maxY: total.maxY[v])
-            out.append(NucleusObject(id: v, centroidX: total.sx[v] / n, centroidY: total.sy[v] / n, boundingBox: box,
-                                     area: total.area[v], perimeter: Double(total.edges[v]) * Double.pi / 4,
-                                     meanIntensity: total.si[v] / n,
-                                     touchesBorder: box.minX == 0 || box.minY == 0 || box.maxX == w - 1 || box.maxY == h - 1))
-        }
-        return out
+        return a.objects(fieldWidth: w, fieldHeight: h)
     }
 }

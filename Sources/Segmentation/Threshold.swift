@@ -16,8 +16,7 @@ public struct Histogram: Sendable, Equatable {
     /// Histogram of `values` over their own [min, max], computed in parallel bands.
     public init(_ values: [Float], bins: Int = 4096) {
         precondition(bins > 0)
-        var lo = Float.greatestFiniteMagnitude, hi = -Float.greatestFiniteMagnitude
-        for v in values { lo = min(lo, v); hi = max(hi, v) }
+        var (lo, hi) = Self.range(values)
         if values.isEmpty { lo = 0; hi = 0 }
         let scale = hi > lo ? Float(bins) / (hi - lo) : 0
         let bands = Parallel.bandCount(values.count, minPerBand: 1 << 16)
@@ -34,6 +33,25 @@ public struct Histogram: Sendable, Equatable {
         var counts = [Int](repeating: 0, count: bins)
         for b in 0..<bands { for i in 0..<bins { counts[i] += partial[b * bins + i] } }
         self.init(counts: counts, lower: lo, upper: hi)
+    }
+
+    /// Minimum and maximum of `values`, in parallel bands.
+    static func range(_ values: [Float]) -> (Float, Float) {
+        let bands = Parallel.bandCount(values.count, minPerBand: 1 << 16)
+        var los = [Float](repeating: .greatestFiniteMagnitude, count: bands), his = [Float](repeating: -.greatestFiniteMagnitude, count: bands)
+        values.withUnsafeBufferPointer { v in
+            los.withUnsafeMutableBufferPointer { lb in
+                his.withUnsafeMutableBufferPointer { hb in
+                    let vp = v.baseAddress, lp = lb.baseAddress!, hp = hb.baseAddress!
+                    Parallel.indexedBands(values.count, minPerBand: 1 << 16) { b, range in
+                        var lo = Float.greatestFiniteMagnitude, hi = -Float.greatestFiniteMagnitude
+                        for i in range { let x = vp![i]; lo = Swift.min(lo, x); hi = Swift.max(hi, x) }
+                        lp[b] = lo; hp[b] = hi
+                    }
+                }
+            }
+        }
+        return (los.min()!, his.max()!)
     }
 
     /// Bin index holding `value`.

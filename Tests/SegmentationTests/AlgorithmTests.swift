@@ -60,6 +60,30 @@ final class AlgorithmTests: XCTestCase {
         }
     }
 
+    /// Run-length components: the same objects, in the same order, as the pixel labelling.
+    func testRunComponentsMatchPixelLabelling() {
+        for (i, (w, h)) in [(1, 1), (7, 5), (13, 17), (31, 9), (33, 33), (1, 19), (23, 1), (200, 150)].enumerated() {
+            for density in [0.3, 0.5, 0.62] {
+                let m = randomMask(w, h, density: density, seed: 500 + UInt64(i * 10) + UInt64(density * 100))
+                for c in [Connectivity.four, .eight] {
+                    let ref = ConnectedComponents.label(m, width: w, height: h, connectivity: c)
+                    let comps = RunComponents.components(mask: m, width: w, height: h, connectivity: c)
+                    XCTAssertEqual(comps.count, ref.count, "\(w)×\(h) density \(density) \(c)")
+                    var got = [Int32](repeating: 0, count: w * h)
+                    for (k, comp) in comps.enumerated() {
+                        for r in comp.runs { for x in Int(r.x0)..<Int(r.x1) { got[Int(r.y) * w + x] = Int32(k + 1) } }
+                        XCTAssertEqual(comp.area, comp.runs.reduce(0) { $0 + Int($1.x1 - $1.x0) })
+                    }
+                    XCTAssertEqual(got, ref.labels, "\(w)×\(h) density \(density) \(c)")
+                    // The plane form gives the same runs as the mask form.
+                    let plane = m.map { Float($0) * 10 }
+                    XCTAssertEqual(RunComponents.components(plane: plane, width: w, height: h, threshold: 5, connectivity: c).map(\.area),
+                                   comps.map(\.area))
+                }
+            }
+        }
+    }
+
     func testDistanceTransformMatchesBruteForce() {
         for (i, (w, h)) in [(1, 1), (9, 7), (15, 21), (37, 11), (1, 13), (29, 29)].enumerated() {
             for density in [0.5, 0.9, 0.98] {
