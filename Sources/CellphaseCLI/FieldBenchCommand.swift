@@ -32,6 +32,7 @@ struct FieldBench: AsyncParsableCommand {
     func log(_ s: String) { FileHandle.standardError.write(Data("… \(s)\n".utf8)) }
 
     func run() async throws {
+        FieldProcessTuning.apply()
         let root = URL(fileURLWithPath: data.hasPrefix("/") ? data : FileManager.default.currentDirectoryPath + "/" + data).standardized
         guard FileManager.default.fileExists(atPath: root.path) else {
             throw CLIError("\(root.path) not found: the benchmark places real crops from roboscope-zeiss (crossvalidation1_eq/<CLASS>/*.tif); give --data PATH")

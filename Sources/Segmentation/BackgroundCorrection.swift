@@ -17,39 +17,44 @@ public enum BackgroundCorrection: Sendable, Hashable {
 
     /// The corrected plane (`value − background`, clipped at 0).
     public func apply(_ plane: [Float], width w: Int, height h: Int) throws -> [Float] {
+        var out = plane
+        try apply(to: &out, width: w, height: h)
+        return out
+    }
+
+    /// Corrects `plane` in place (the segmenter's own smoothed plane: no second full-size array).
+    public func apply(to plane: inout [Float], width w: Int, height h: Int) throws {
         switch self {
-        case .none: return plane
-        case .constant(let c): return plane.map { max(0, $0 - c) }
+        case .none: return
+        case .constant(let c):
+            for i in plane.indices { plane[i] = max(0, plane[i] - c) }
         case .blockMinimum(let b):
             guard b >= 2 else { throw SegmentationError.invalidParameter("background block must be ≥ 2 pixels, got \(b)") }
-            var out = [Float](repeating: 0, count: w * h)
-            out.withUnsafeMutableBufferPointer { o in
-                plane.withUnsafeBufferPointer { p in
-                    let op = o.baseAddress!, pp = p.baseAddress!
-                    Self.backgroundRows(plane, width: w, height: h, block: b) { y, bg in
-                        let src = pp + y * w, dst = op + y * w
-                        for x in 0..<w { dst[x] = max(0, src[x] - bg[x]) }
-                    }
+            // Every background row is computed from the tile minima before any row is corrected.
+            let tiles = Self.tileBackground(plane, width: w, height: h, block: b)
+            plane.withUnsafeMutableBufferPointer { p in
+                let pp = p.baseAddress!
+                Self.backgroundRows(tiles, width: w, height: h, block: b) { y, bg in
+                    let row = pp + y * w
+                    for x in 0..<w { row[x] = max(0, row[x] - bg[x]) }
                 }
             }
-            return out
         }
     }
 
     /// The background estimate itself (full size), for inspection.
     public static func blockMinimumBackground(_ plane: [Float], width w: Int, height h: Int, block b: Int) -> [Float] {
         var out = [Float](repeating: 0, count: w * h)
+        let tiles = tileBackground(plane, width: w, height: h, block: b)
         out.withUnsafeMutableBufferPointer { o in
             let op = o.baseAddress!
-            backgroundRows(plane, width: w, height: h, block: b) { y, bg in (op + y * w).update(from: bg, count: w) }
+            backgroundRows(tiles, width: w, height: h, block: b) { y, bg in (op + y * w).update(from: bg, count: w) }
         }
         return out
     }
 
-    /// Computes the block-minimum background one row at a time (row bands in parallel) and hands
-    /// each row to `body(y, row)`, so correction never materialises the full-size background.
-    static func backgroundRows(_ plane: [Float], width w: Int, height h: Int, block b: Int,
-                               _ body: (Int, UnsafePointer<Float>) -> Void) {
+    /// The background level at each tile centre: the tile minima, smoothed over 3×3 tiles.
+    static func tileBackground(_ plane: [Float], width w: Int, height h: Int, block b: Int) -> [Float] {
         let gw = (w + b - 1) / b, gh = (h + b - 1) / b
         var grid = [Float](repeating: .greatestFiniteMagnitude, count: gw * gh)
         plane.withUnsafeBufferPointer { p in
@@ -81,6 +86,14 @@ public enum BackgroundCorrection: Sendable, Hashable {
                 smooth[gy * gw + gx] = s / n
             }
         }
+        return smooth
+    }
+
+    /// Interpolates the tile levels one row at a time (row bands in parallel) and hands each row
+    /// to `body(y, row)`, so correction never materialises the full-size background.
+    static func backgroundRows(_ smooth: [Float], width w: Int, height h: Int, block b: Int,
+                               _ body: (Int, UnsafePointer<Float>) -> Void) {
+        let gw = (w + b - 1) / b, gh = (h + b - 1) / b
         // Bilinear interpolation between tile centres: the column weights once, then per row a
         // vertical blend of two tile rows and a horizontal blend with the precomputed weights.
         func coordinate(_ i: Int, _ cells: Int) -> (Int, Int, Float) {

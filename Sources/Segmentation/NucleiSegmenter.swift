@@ -24,9 +24,9 @@ public struct NucleiSegmenter: Sendable {
         let w = image.width, h = image.height
         let raw = try intensity(image)
         // 1. Smoothing and background correction.
-        let smoothed = Smoothing.gaussian(raw, width: w, height: h, sigma: options.smoothingSigma)
+        var corrected = Smoothing.gaussian(raw, width: w, height: h, sigma: options.smoothingSigma)
         t.smooth = clock.lap()
-        let corrected = try options.background.apply(smoothed, width: w, height: h)
+        try options.background.apply(to: &corrected, width: w, height: h)
         t.background = clock.lap()
         // 2. Threshold.
         let foreground: Foreground?

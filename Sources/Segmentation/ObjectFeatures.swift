@@ -32,46 +32,47 @@ public struct NucleusObject: Sendable, Hashable, Codable {
     public var circularity: Double { perimeter > 0 ? 4 * Double.pi * Double(area) / (perimeter * perimeter) : 0 }
 }
 
-/// Running sums of the features of objects 1…k−1 (index 0 unused): what `ObjectFeatures` adds
-/// up per band of a label image or per object patch, and turns into `NucleusObject`s.
+/// Running sums of one object's features: what `ObjectFeatures` adds up per pixel.
+struct ObjectSums {
+    var area = 0, edges = 0
+    var sx = 0.0, sy = 0.0, si = 0.0
+    var minX = Int.max, minY = Int.max, maxX = -1, maxY = -1
+
+    /// Adds pixel (x, y) with raw `intensity` and `e` pixel edges to other labels.
+    @inline(__always) mutating func add(x: Int, y: Int, intensity: Float, edges e: Int) {
+        area += 1; sx += Double(x); sy += Double(y); si += Double(intensity); edges += e
+        if x < minX { minX = x }; if x > maxX { maxX = x }
+        if y < minY { minY = y }; if y > maxY { maxY = y }
+    }
+
+    mutating func merge(_ a: ObjectSums) {
+        guard a.area > 0 else { return }
+        area += a.area; sx += a.sx; sy += a.sy; si += a.si; edges += a.edges
+        minX = min(minX, a.minX); maxX = max(maxX, a.maxX); minY = min(minY, a.minY); maxY = max(maxY, a.maxY)
+    }
+}
+
+/// Sums for objects 1…k−1 (index 0 unused), added to through a pointer in the hot loops, and
+/// turned into `NucleusObject`s.
 struct FeatureSums {
-    var area: [Int], sx: [Double], sy: [Double], si: [Double], edges: [Int]
-    var minX: [Int], minY: [Int], maxX: [Int], maxY: [Int]
+    var objects: [ObjectSums]
 
-    init(_ k: Int) {
-        area = .init(repeating: 0, count: k); sx = .init(repeating: 0, count: k); sy = .init(repeating: 0, count: k)
-        si = .init(repeating: 0, count: k); edges = .init(repeating: 0, count: k)
-        minX = .init(repeating: .max, count: k); minY = .init(repeating: .max, count: k)
-        maxX = .init(repeating: -1, count: k); maxY = .init(repeating: -1, count: k)
-    }
-
-    /// Adds pixel (x, y) of object `v` with raw `intensity` and `e` pixel edges to other labels.
-    @inline(__always) mutating func add(_ v: Int, x: Int, y: Int, intensity: Float, edges e: Int) {
-        area[v] += 1; sx[v] += Double(x); sy[v] += Double(y); si[v] += Double(intensity)
-        if x < minX[v] { minX[v] = x }; if x > maxX[v] { maxX[v] = x }
-        if y < minY[v] { minY[v] = y }; if y > maxY[v] { maxY[v] = y }
-        edges[v] += e
-    }
+    init(_ k: Int) { objects = .init(repeating: ObjectSums(), count: k) }
 
     mutating func merge(_ a: FeatureSums) {
-        for v in area.indices where a.area[v] > 0 {
-            area[v] += a.area[v]; sx[v] += a.sx[v]; sy[v] += a.sy[v]; si[v] += a.si[v]
-            edges[v] += a.edges[v]
-            minX[v] = min(minX[v], a.minX[v]); maxX[v] = max(maxX[v], a.maxX[v])
-            minY[v] = min(minY[v], a.minY[v]); maxY[v] = max(maxY[v], a.maxY[v])
-        }
+        for v in objects.indices { objects[v].merge(a.objects[v]) }
     }
 
     /// One object per nonempty index, ids = indices; border flags for a `w × h` field.
-    func objects(fieldWidth w: Int, fieldHeight h: Int) -> [NucleusObject] {
+    func nuclei(fieldWidth w: Int, fieldHeight h: Int) -> [NucleusObject] {
         var out: [NucleusObject] = []
-        out.reserveCapacity(area.count)
-        for v in 1..<area.count where area[v] > 0 {
-            let n = Double(area[v])
-            let box = BoundingBox(minX: minX[v], minY: minY[v], maxX: maxX[v], maxY: maxY[v])
-            out.append(NucleusObject(id: v, centroidX: sx[v] / n, centroidY: sy[v] / n, boundingBox: box,
-                                     area: area[v], perimeter: Double(edges[v]) * Double.pi / 4,
-                                     meanIntensity: si[v] / n,
+        out.reserveCapacity(objects.count)
+        for v in 1..<objects.count where objects[v].area > 0 {
+            let o = objects[v], n = Double(o.area)
+            let box = BoundingBox(minX: o.minX, minY: o.minY, maxX: o.maxX, maxY: o.maxY)
+            out.append(NucleusObject(id: v, centroidX: o.sx / n, centroidY: o.sy / n, boundingBox: box,
+                                     area: o.area, perimeter: Double(o.edges) * Double.pi / 4,
+                                     meanIntensity: o.si / n,
                                      touchesBorder: box.minX == 0 || box.minY == 0 || box.maxX == w - 1 || box.maxY == h - 1))
         }
         return out
@@ -96,17 +97,20 @@ public enum ObjectFeatures {
                 let l = lb.baseAddress!, iv = ib.baseAddress!
                 Parallel.indexedBands(h, minPerBand: 64) { b, rows in
                     var a = FeatureSums(k)
-                    for y in rows {
-                        let row = y * w
-                        for x in 0..<w {
-                            let v = Int(l[row + x])
-                            if v == 0 { continue }
-                            var e = 0
-                            if x == 0 || Int(l[row + x - 1]) != v { e += 1 }
-                            if x == w - 1 || Int(l[row + x + 1]) != v { e += 1 }
-                            if y == 0 || Int(l[row - w + x]) != v { e += 1 }
-                            if y == h - 1 || Int(l[row + w + x]) != v { e += 1 }
-                            a.add(v, x: x, y: y, intensity: iv[row + x], edges: e)
+                    a.objects.withUnsafeMutableBufferPointer { ob in
+                        let o = ob.baseAddress!
+                        for y in rows {
+                            let row = y * w
+                            for x in 0..<w {
+                                let v = Int(l[row + x])
+                                if v == 0 { continue }
+                                var e = 0
+                                if x == 0 || Int(l[row + x - 1]) != v { e += 1 }
+                                if x == w - 1 || Int(l[row + x + 1]) != v { e += 1 }
+                                if y == 0 || Int(l[row - w + x]) != v { e += 1 }
+                                if y == h - 1 || Int(l[row + w + x]) != v { e += 1 }
+                                o[v].add(x: x, y: y, intensity: iv[row + x], edges: e)
+                            }
                         }
                     }
                     pbase[b] = a
@@ -115,7 +119,7 @@ public enum ObjectFeatures {
         }
         var total = partial[0]
         for b in 1..<bands { total.merge(partial[b]) }
-        return total.objects(fieldWidth: w, fieldHeight: h)
+        return total.nuclei(fieldWidth: w, fieldHeight: h)
     }
 
     /// Features of parts 1…`parts` of a padded patch (`pw × ph` sub-labels whose outer ring is 0,
@@ -124,18 +128,21 @@ public enum ObjectFeatures {
     static func measure(patch sub: UnsafePointer<Int32>, width pw: Int, height ph: Int, parts: Int, x0: Int, y0: Int,
                         intensity: UnsafePointer<Float>, fieldWidth w: Int, fieldHeight h: Int) -> [NucleusObject] {
         var a = FeatureSums(parts + 1)
-        for yy in 1..<max(1, ph - 1) {
-            for xx in 1..<max(1, pw - 1) {
-                let i = yy * pw + xx
-                let v = sub[i]
-                if v == 0 { continue }
-                var e = 0
-                if sub[i - 1] != v { e += 1 }; if sub[i + 1] != v { e += 1 }
-                if sub[i - pw] != v { e += 1 }; if sub[i + pw] != v { e += 1 }
-                let x = x0 + xx, y = y0 + yy
-                a.add(Int(v), x: x, y: y, intensity: intensity[y * w + x], edges: e)
+        a.objects.withUnsafeMutableBufferPointer { ob in
+            let o = ob.baseAddress!
+            for yy in 1..<max(1, ph - 1) {
+                for xx in 1..<max(1, pw - 1) {
+                    let i = yy * pw + xx
+                    let v = sub[i]
+                    if v == 0 { continue }
+                    var e = 0
+                    if sub[i - 1] != v { e += 1 }; if sub[i + 1] != v { e += 1 }
+                    if sub[i - pw] != v { e += 1 }; if sub[i + pw] != v { e += 1 }
+                    let x = x0 + xx, y = y0 + yy
+                    o[Int(v)].add(x: x, y: y, intensity: intensity[y * w + x], edges: e)
+                }
             }
         }
-        return a.objects(fieldWidth: w, fieldHeight: h)
+        return a.nuclei(fieldWidth: w, fieldHeight: h)
     }
 }

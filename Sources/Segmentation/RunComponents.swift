@@ -22,25 +22,50 @@ public enum RunComponents {
     public static func components(plane: [Float], width w: Int, height h: Int, threshold t: Float,
                                   connectivity: Connectivity = .eight) -> [RunComponent] {
         precondition(plane.count == w * h)
-        let runs = plane.withUnsafeBufferPointer { pb in
+        let found = plane.withUnsafeBufferPointer { pb in
             let p = pb.baseAddress!
-            return scan(width: w, height: h) { y, x in p[y * w + x] >= t }
+            return scan(width: w, height: h) { y, out in runs(ofRow: p + y * w, y: y, width: w, threshold: t, into: &out) }
         }
-        return group(runs, connectivity: connectivity)
+        return group(found, connectivity: connectivity)
     }
 
     /// Components of the nonzero pixels of `mask`.
     public static func components(mask: [UInt8], width w: Int, height h: Int, connectivity: Connectivity = .eight) -> [RunComponent] {
         precondition(mask.count == w * h)
-        let runs = mask.withUnsafeBufferPointer { mb in
+        let found = mask.withUnsafeBufferPointer { mb in
             let m = mb.baseAddress!
-            return scan(width: w, height: h) { y, x in m[y * w + x] != 0 }
+            return scan(width: w, height: h) { y, out in
+                let row = m + y * w
+                var x = 0
+                while x < w {
+                    if row[x] == 0 { x += 1; continue }
+                    let start = x
+                    while x < w && row[x] != 0 { x += 1 }
+                    out.append(PixelRun(y: Int32(y), x0: Int32(start), x1: Int32(x)))
+                }
+            }
         }
-        return group(runs, connectivity: connectivity)
+        return group(found, connectivity: connectivity)
     }
 
-    /// The runs of every row, in raster order; row bands in parallel.
-    static func scan(width w: Int, height h: Int, _ isForeground: (Int, Int) -> Bool) -> [PixelRun] {
+    /// The runs of pixels `>= t` in one row (NaN counts as background), skipping background
+    /// eight pixels at a time — most of a field is background.
+    @inline(__always)
+    static func runs(ofRow p: UnsafePointer<Float>, y: Int, width w: Int, threshold t: Float, into out: inout [PixelRun]) {
+        var x = 0
+        while x < w {
+            while x + 8 <= w && !any(UnsafeRawPointer(p + x).loadUnaligned(as: SIMD8<Float>.self) .>= t) { x += 8 }
+            while x < w && !(p[x] >= t) { x += 1 }
+            if x >= w { return }
+            let start = x
+            while x + 8 <= w && all(UnsafeRawPointer(p + x).loadUnaligned(as: SIMD8<Float>.self) .>= t) { x += 8 }
+            while x < w && p[x] >= t { x += 1 }
+            out.append(PixelRun(y: Int32(y), x0: Int32(start), x1: Int32(x)))
+        }
+    }
+
+    /// The runs of every row, in raster order (`rowRuns(y, &runs)` appends row y's); row bands in parallel.
+    static func scan(width w: Int, height h: Int, _ rowRuns: (Int, inout [PixelRun]) -> Void) -> [PixelRun] {
         guard w > 0, h > 0 else { return [] }
         let bands = Parallel.bandCount(h, minPerBand: 64)
         var perBand = [[PixelRun]](repeating: [], count: bands)
@@ -49,16 +74,7 @@ public enum RunComponents {
             Parallel.indexedBands(h, minPerBand: 64) { b, rows in
                 var local: [PixelRun] = []
                 local.reserveCapacity(4096)
-                for y in rows {
-                    var x = 0
-                    while x < w {
-                        if !isForeground(y, x) { x += 1; continue }
-                        let start = x
-                        x += 1
-                        while x < w && isForeground(y, x) { x += 1 }
-                        local.append(PixelRun(y: Int32(y), x0: Int32(start), x1: Int32(x)))
-                    }
-                }
+                for y in rows { rowRuns(y, &local) }
                 out[b] = local
             }
         }

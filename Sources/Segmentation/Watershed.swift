@@ -38,10 +38,11 @@ public enum Markers {
                 let p = Int(p32)
                 parent[p] = p32; peak[p] = p32
                 let level = sf[p]
+                var rp = p32  // p's root, kept current through the unions below
                 for o in offsets {
                     let q = p + o
                     guard parent[q] >= 0 else { continue }
-                    let rq = find(Int32(q)), rp = find(p32)
+                    let rq = find(Int32(q))
                     if rq == rp { continue }
                     // The basin with the higher peak absorbs the other; is the lower peak significant?
                     let a = peak[Int(rp)], b = peak[Int(rq)]
@@ -52,6 +53,7 @@ public enum Markers {
                     }
                     let (root, child) = peak[Int(rp)] == hi ? (rp, rq) : (rq, rp)
                     parent[Int(child)] = root
+                    rp = root
                 }
             }
             // The highest peak of every connected region is always a marker.
