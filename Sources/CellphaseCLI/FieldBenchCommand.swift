@@ -27,6 +27,7 @@ struct FieldBench: AsyncParsableCommand {
     @Option(help: "Concurrent HTTP clients.") var clients = 5
     @Option(help: "Soak: keep posting for this many seconds and report errors and memory growth.") var duration: Double?
     @Flag(inversion: .prefixedNo, help: "Also measure over HTTP (--no-http: in process only).") var http = true
+    @Option(help: "Also write the field as raw little-endian uint16 samples to this file (the body for wrk or curl).") var saveField: String?
     @Flag(help: "One JSON object on stdout.") var json = false
 
     func log(_ s: String) { FileHandle.standardError.write(Data("… \(s)\n".utf8)) }
@@ -41,6 +42,10 @@ struct FieldBench: AsyncParsableCommand {
         log("model \(classifier.info.name) (\(classifier.info.architecture), \(classifier.info.trained ? "trained" : "untrained: timing only"))")
         log("building a \(side)×\(side) field of \(cells) nuclei from \(root.path)")
         let field = try BenchField.make(root: root, side: side, cells: cells)
+        if let saveField {
+            try AtomicFile.write(BenchField.rawUInt16(field.image), to: URL(fileURLWithPath: saveField))
+            log("wrote \(saveField): raw uint16 \(side)×\(side) — POST it to /v1/fields?width=\(side)&height=\(side)&dtype=uint16")
+        }
         let analyzer = FieldAnalyzer(classifier: classifier, rules: [EventRule(name: "M", classes: ["M"], minConfidence: 0.9)])
         var results: [(String, Double)] = []
 
