@@ -115,10 +115,7 @@ public struct NucleiSegmenter: Sendable {
             let o = ob.baseAddress!
             for case let p? in patches {
                 var map = [Int32](repeating: 0, count: p.parts + 1)
-                for var obj in p.objects {
-                    if obj.area < options.minArea { continue }
-                    if let m = options.maxArea, obj.area > m { continue }
-                    if options.excludeBorder && obj.touchesBorder { continue }
+                for var obj in p.objects where passesFilters(obj) {
                     map[obj.id] = Int32(kept.count + 1)
                     obj.id = kept.count + 1
                     kept.append(obj)
@@ -170,15 +167,19 @@ public struct NucleiSegmenter: Sendable {
         return image.channels == 1 ? image.pixels : image.channel(c).pixels
     }
 
+    /// The area and border filters.
+    func passesFilters(_ o: NucleusObject) -> Bool {
+        if o.area < options.minArea { return false }
+        if let m = options.maxArea, o.area > m { return false }
+        return !(options.excludeBorder && o.touchesBorder)
+    }
+
     /// Measures, drops objects failing the area/border filters and renumbers 1…n.
     func filtered(_ labels: LabelImage, intensity: [Float]) -> SegmentationResult {
         let all = ObjectFeatures.measure(labels, intensity: intensity)
         var map = [Int32](repeating: 0, count: labels.count + 1)
         var kept: [NucleusObject] = []
-        for var o in all {
-            if o.area < options.minArea { continue }
-            if let m = options.maxArea, o.area > m { continue }
-            if options.excludeBorder && o.touchesBorder { continue }
+        for var o in all where passesFilters(o) {
             map[o.id] = Int32(kept.count + 1)
             o.id = kept.count + 1
             kept.append(o)
