@@ -20,11 +20,14 @@ public struct ClassifierConfig: Codable, Sendable, Equatable {
     public var filters: [Int]?
     public var metrics: [String: Double]?
     public var name: String?
+    /// How the training crops framed their nucleus (optional).
+    public var cropFraming: CropFraming?
 
     public init(architecture: String, classes: [String], preprocessing: PreprocessSettings, channels: Int = 1,
-                sgan: SGANConfig? = nil, filters: [Int]? = nil, metrics: [String: Double]? = nil, name: String? = nil) {
+                sgan: SGANConfig? = nil, filters: [Int]? = nil, metrics: [String: Double]? = nil, name: String? = nil,
+                cropFraming: CropFraming? = nil) {
         self.architecture = architecture; self.classes = classes; self.preprocessing = preprocessing; self.channels = channels
-        self.sgan = sgan; self.filters = filters; self.metrics = metrics; self.name = name
+        self.sgan = sgan; self.filters = filters; self.metrics = metrics; self.name = name; self.cropFraming = cropFraming
     }
 
     /// Builds the (untrained) module this config describes.
@@ -71,7 +74,7 @@ public enum ModelLoader {
             if let m = info.testMetrics { metrics["accuracy"] = m.accuracy }
             return ModuleClassifier(model: module, classes: info.classes, settings: info.preprocessing,
                                     channels: info.model.channels, name: url.deletingPathExtension().lastPathComponent,
-                                    architecture: info.model.architecture, metrics: metrics)
+                                    architecture: info.model.architecture, metrics: metrics, cropFraming: info.cropFraming)
         }
         if isDir.boolValue { url = url.appendingPathComponent("model.safetensors") }
         let config: ClassifierConfig
@@ -82,7 +85,7 @@ public enum ModelLoader {
         do { try module.loadState(from: url) } catch { throw ClassifierError.badModel("\(url.path): \(error)") }
         return ModuleClassifier(model: module, classes: config.classes, settings: config.preprocessing, channels: config.channels,
                                 name: config.name ?? url.deletingLastPathComponent().lastPathComponent,
-                                architecture: config.architecture, metrics: config.metrics ?? [:])
+                                architecture: config.architecture, metrics: config.metrics ?? [:], cropFraming: config.cropFraming)
     }
 
     /// Saves `module` with its config into `folder` (`model.safetensors` + `model.json`).
