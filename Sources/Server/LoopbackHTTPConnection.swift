@@ -77,7 +77,7 @@ final class LoopbackHTTPConnection {
     /// Bytes up to and including the next CRLF (or CRLFCRLF when `blank`), removed from `pending`.
     private func take(until marker: [UInt8]) throws -> [UInt8] {
         while true {
-            if let i = MultipartBody.find(marker, in: pending, from: 0) {
+            if let i = ByteSearch.find(marker, in: pending, from: 0) {
                 let out = Array(pending[0..<(i + marker.count)])
                 pending.removeFirst(i + marker.count)
                 return out

@@ -35,21 +35,21 @@ enum MultipartBody {
     static func parse(_ data: Data, contentType: String) throws -> [Part] {
         let bytes = [UInt8](data)
         let delimiter = Array("--\(try boundary(of: contentType))".utf8)
-        guard var at = find(delimiter, in: bytes, from: 0) else { throw ParseError("no boundary line found") }
+        guard var at = ByteSearch.find(delimiter, in: bytes, from: 0) else { throw ParseError("no boundary line found") }
         var parts: [Part] = []
         while true {
             at += delimiter.count
             // "--" after a delimiter closes the body.
             if at + 1 < bytes.count, bytes[at] == UInt8(ascii: "-"), bytes[at + 1] == UInt8(ascii: "-") { return parts }
             // Rest of the boundary line (transport padding), then CRLF.
-            guard let lineEnd = find(crlf, in: bytes, from: at) else { throw ParseError("boundary line is not terminated") }
+            guard let lineEnd = ByteSearch.find(crlf, in: bytes, from: at) else { throw ParseError("boundary line is not terminated") }
             let headStart = lineEnd + 2
-            guard let headEnd = find(crlf + crlf, in: bytes, from: headStart - 2) else {
+            guard let headEnd = ByteSearch.find(crlf + crlf, in: bytes, from: headStart - 2) else {
                 throw ParseError("part \(parts.count + 1) has no blank line after its headers")
             }
             let head = headEnd > headStart ? String(decoding: bytes[headStart..<headEnd], as: UTF8.self) : ""
             let bodyStart = headEnd + 4
-            guard let next = find(crlf + delimiter, in: bytes, from: bodyStart) else {
+            guard let next = ByteSearch.find(crlf + delimiter, in: bytes, from: bodyStart) else {
                 throw ParseError("part \(parts.count + 1) is not closed by the boundary (truncated body?)")
             }
             var part = Part(body: Data(bytes[bodyStart..<next]))
@@ -77,22 +77,6 @@ enum MultipartBody {
             guard kv.count == 2, kv[0].lowercased() == key else { continue }
             let v = kv[1]
             return v.hasPrefix("\"") && v.hasSuffix("\"") && v.count >= 2 ? String(v.dropFirst().dropLast()) : v
-        }
-        return nil
-    }
-
-    /// First index of `needle` in `haystack` at or after `from`.
-    static func find(_ needle: [UInt8], in haystack: [UInt8], from: Int) -> Int? {
-        guard !needle.isEmpty, haystack.count >= needle.count else { return nil }
-        var i = max(0, from)
-        let last = haystack.count - needle.count, first = needle[0]
-        while i <= last {
-            if haystack[i] == first {
-                var j = 1
-                while j < needle.count && haystack[i + j] == needle[j] { j += 1 }
-                if j == needle.count { return i }
-            }
-            i += 1
         }
         return nil
     }

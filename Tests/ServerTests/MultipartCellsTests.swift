@@ -105,6 +105,20 @@ final class MultipartCellsTests: XCTestCase {
         try await server.shutdown()
     }
 
+    /// The parser on hand-written bodies: a quoted boundary, a part without headers, line breaks and
+    /// boundary-like bytes inside a part's content, an unquoted filename.
+    func testMultipartParsing() throws {
+        let body = Data(("--xyz\r\nContent-Disposition: form-data; name=a; filename=one.tif\r\n\r\n"
+            + "line 1\r\n--xy not the boundary\r\n\r\n--xyz\r\n\r\nno headers\r\n--xyz--\r\nepilogue").utf8)
+        let parts = try MultipartBody.parse(body, contentType: "multipart/form-data; charset=utf-8; boundary=\"xyz\"")
+        XCTAssertEqual(parts.count, 2)
+        XCTAssertEqual(parts[0].name, "a"); XCTAssertEqual(parts[0].filename, "one.tif")
+        XCTAssertEqual(String(decoding: parts[0].body, as: UTF8.self), "line 1\r\n--xy not the boundary\r\n")
+        XCTAssertNil(parts[1].name)
+        XCTAssertEqual(String(decoding: parts[1].body, as: UTF8.self), "no headers")
+        XCTAssertThrowsError(try MultipartBody.parse(body, contentType: "multipart/form-data; boundary=other"))
+    }
+
     /// Every field answer says where its time went on the server.
     func testFieldAnswerCarriesServerTiming() async throws {
         let (server, base) = try await start()
