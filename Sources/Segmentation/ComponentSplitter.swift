@@ -97,7 +97,8 @@ enum ComponentSplitter {
     }
 
     /// Splits touching nuclei: significant maxima of the distance as markers (visited in a
-    /// counting-sort order of d²), then a watershed on `max d² − d²`. One marker: one part.
+    /// counting-sort order of d²; skipped when the component has a single regional maximum),
+    /// then a watershed on `max d² − d²`. One marker: one part.
     static func split(_ p: inout ComponentPatch, options: SegmentationOptions) {
         let n = p.width * p.height
         p.sub = p.mask.map { Int32($0) }
@@ -107,6 +108,8 @@ enum ComponentSplitter {
             p.mask.withUnsafeBufferPointer { Markers.countingOrder(db.baseAddress!, mask: $0.baseAddress!, count: n) }
         }
         guard let first = order.first else { return }
+        // One regional maximum: one nucleus, nothing to split.
+        if Markers.hasSingleBasin(order, count: n, width: p.width, connectivity: options.connectivity) { return }
         let dist = p.d2.map { Float($0).squareRoot() }
         let (markers, k) = Markers.significantMaxima(dist, mask: p.mask, width: p.width, height: p.height,
                                                      minHeight: options.minMarkerHeight, minDistance: options.minMarkerDistance,

@@ -68,6 +68,28 @@ public enum Markers {
         return (markers, Int(count))
     }
 
+    /// Whether visiting `order` (a padded patch of width `w`) ever starts a second basin — a pixel
+    /// none of whose neighbours was visited before it. When it never does, `significantMaxima`
+    /// would merge nothing and return exactly one marker (the first pixel), so a caller can skip it:
+    /// most components are single nuclei, and this check costs neighbour loads only, no union-find.
+    static func hasSingleBasin(_ order: [Int32], count n: Int, width w: Int, connectivity: Connectivity) -> Bool {
+        guard order.count > 1 else { return true }
+        let offsets = neighbourOffsets(connectivity, width: w)
+        var visitedA = [UInt8](repeating: 0, count: n)
+        return visitedA.withUnsafeMutableBufferPointer { vb in
+            let visited = vb.baseAddress!
+            visited[Int(order[0])] = 1
+            for p32 in order.dropFirst() {
+                let p = Int(p32)
+                var touches = false
+                for o in offsets where visited[p + o] != 0 { touches = true; break }
+                if !touches { return false }
+                visited[p] = 1
+            }
+            return true
+        }
+    }
+
     /// Mask pixels by descending surface value, then ascending index (packed integer keys, one sort).
     static func sortedOrder(_ surface: [Float], mask: [UInt8]) -> [Int32] {
         var keys: [UInt64] = []
