@@ -49,7 +49,7 @@ let package = Package(
         // Whole-field nuclei segmentation: background, thresholds, components, watershed, features, crops.
         .target(name: "Segmentation", dependencies: ["Imaging"], path: "Sources/Segmentation"),
         // The cellphase domain: models, training, evaluation, benchmarks.
-        .target(name: "CellphaseKit", dependencies: ["Engine", "NN", "Imaging", "Datasets"]),
+        .target(name: "CellphaseKit", dependencies: ["Engine", "NN", "Imaging", "Datasets", "Segmentation"]),
         // At the microscope: field → nuclei → crops → classes → acquisition events (no HTTP here).
         .target(name: "Microscope", dependencies: ["Segmentation", "CellphaseKit", "Engine", "NN", "Imaging", "Datasets"]),
         // `cellphase serve`: the Microscope pipeline over HTTP (Hummingbird lives only here, the CLI and ServerTests).

@@ -45,6 +45,7 @@ struct AnalyzeCommand: ParsableCommand {
     @Flag(help: "One JSON object per field on stdout.") var json = false
 
     func run() throws {
+        FieldProcessTuning.apply()
         let classifier = try ModelLoader.load(model)
         let ruleList = try rules.map { try EventRule.load(URL(fileURLWithPath: $0)) } ?? []
         let analyzer = FieldAnalyzer(classifier: classifier, rules: ruleList)

@@ -25,21 +25,27 @@ struct BenchCommand: AsyncParsableCommand {
             let results = bench.run { step in
                 FileHandle.standardError.write(Data("… \(step)\n".utf8))
             }
-            var context: [(String, String)] = [
-                ("blas_kernel", BLAS.kernelName), ("threads", "\(Parallel.threadCount)"),
-                ("openblas_coretype_env", ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"] ?? "unset"),
-            ]
-            if json {
-                var parts = context.map { "\"\($0.0)\": \"\($0.1)\"" }
-                parts += results.map { "\"\($0.0)\": \(jsonNumber($0.1))" }
-                print("{" + parts.joined(separator: ", ") + "}")
-            } else {
-                context.append(contentsOf: results.map { ($0.0, String(format: "%.2f", $0.1)) })
-                let width = context.map(\.0.count).max() ?? 0
-                for (k, v) in context { print(k.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + v) }
-            }
+            print(benchReport(context: benchContext(), results: results, json: json))
         }
     }
+}
+
+/// What every benchmark states first: the BLAS kernel, the engine's threads and whether
+/// OPENBLAS_CORETYPE was set (benchmarks are meant to run with it unset).
+func benchContext() -> [(String, String)] {
+    [("blas_kernel", BLAS.kernelName), ("threads", "\(Parallel.threadCount)"),
+     ("openblas_coretype_env", ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"] ?? "unset")]
+}
+
+/// A benchmark's figures after its context: one JSON object (`--json`) or an aligned table.
+func benchReport(context: [(String, String)], results: [(String, Double)], json: Bool) -> String {
+    if json {
+        let parts = context.map { "\"\($0.0)\": \"\($0.1)\"" } + results.map { "\"\($0.0)\": \(jsonNumber($0.1))" }
+        return "{" + parts.joined(separator: ", ") + "}"
+    }
+    let rows = context + results.map { ($0.0, String(format: "%.2f", $0.1)) }
+    let width = rows.map(\.0.count).max() ?? 0
+    return rows.map { $0.0.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + $0.1 }.joined(separator: "\n")
 }
 
 func jsonNumber(_ x: Double) -> String {

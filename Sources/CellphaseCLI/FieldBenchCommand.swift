@@ -11,32 +11,41 @@ struct FieldBench: AsyncParsableCommand {
         commandName: "field",
         abstract: "Time segmentation + classification of a 2048×2048 field of ~250 real crops, in process and over HTTP.",
         discussion: """
-        Keys: segment_ms, crop_ms, classify_ms, total_ms (medians in process), cells, per_cell_ms, \
+        Keys: segment_ms (and its stages seg_smooth_ms … seg_labels_ms), crop_ms, classify_ms, total_ms (medians in process), \
+        cells, per_cell_ms, \
         inprocess_5clients_p99_ms (5 concurrent callers doing the server's work — raw decode, model thread, JSON — without the socket), p50_ms/p99_ms (HTTP POST /v1/fields, \
         raw uint16 body, 5 concurrent clients), http_1client_p50_ms, p99_ratio (HTTP p99 / in-process p99 at 5 clients). \
         With --duration S: a soak of S seconds reporting errors and RSS growth (MiB).
         """)
 
     @Option(help: "The roboscope-zeiss folder (crossvalidation1_eq/<CLASS>/*.tif).") var data = "../shared/data/roboscope-zeiss"
-    @Option(help: "Model (default: the classic SGAN discriminator with untrained weights, 7 classes).") var model: String?
+    @Option(help: "Model (default: untrained-sgan, the default SGAN discriminator — widths 32→64→128→256 — with random weights, 7 classes; untrained-sgan-classic: the 128-wide one).") var model: String?
     @Option(help: "Field side in pixels.") var side = 2048
     @Option(help: "Nuclei to place.") var cells = 250
     @Option(help: "In-process repetitions (median).") var repeats = 10
     @Option(help: "HTTP requests at 5 concurrent clients.") var requests = 60
     @Option(help: "Concurrent HTTP clients.") var clients = 5
     @Option(help: "Soak: keep posting for this many seconds and report errors and memory growth.") var duration: Double?
+    @Flag(inversion: .prefixedNo, help: "Also measure over HTTP (--no-http: in process only).") var http = true
+    @Option(help: "Also write the field as raw little-endian uint16 samples to this file (the body for wrk or curl).") var saveField: String?
     @Flag(help: "One JSON object on stdout.") var json = false
 
     func log(_ s: String) { FileHandle.standardError.write(Data("… \(s)\n".utf8)) }
 
     func run() async throws {
+        FieldProcessTuning.apply()
         let root = URL(fileURLWithPath: data.hasPrefix("/") ? data : FileManager.default.currentDirectoryPath + "/" + data).standardized
         guard FileManager.default.fileExists(atPath: root.path) else {
             throw CLIError("\(root.path) not found: the benchmark places real crops from roboscope-zeiss (crossvalidation1_eq/<CLASS>/*.tif); give --data PATH")
         }
-        let classifier = try model.map(ModelLoader.load) ?? ModelLoader.untrainedSGAN()
+        let classifier = try ModelLoader.load(model ?? "untrained-sgan")
+        log("model \(classifier.info.name) (\(classifier.info.architecture), \(classifier.info.trained ? "trained" : "untrained: timing only"))")
         log("building a \(side)×\(side) field of \(cells) nuclei from \(root.path)")
         let field = try BenchField.make(root: root, side: side, cells: cells)
+        if let saveField {
+            try AtomicFile.write(BenchField.rawUInt16(field.image), to: URL(fileURLWithPath: saveField))
+            log("wrote \(saveField): raw uint16 \(side)×\(side) — POST it to /v1/fields?width=\(side)&height=\(side)&dtype=uint16")
+        }
         let analyzer = FieldAnalyzer(classifier: classifier, rules: [EventRule(name: "M", classes: ["M"], minConfidence: 0.9)])
         var results: [(String, Double)] = []
 
@@ -52,9 +61,15 @@ struct FieldBench: AsyncParsableCommand {
         func median(_ f: (FieldTimings) -> Double) -> Double { let s = runs.map(f).sorted(); return s[s.count / 2] }
         let total = median(\.totalMs)
         log(String(format: "in process: total %.1f ms (segment %.1f, classify %.1f), %d cells", total, median(\.segmentMs), median(\.classifyMs), found))
-        results += [("segment_ms", median(\.segmentMs)), ("crop_ms", median(\.cropMs)), ("classify_ms", median(\.classifyMs)),
+        let stages = runs[0].segmentation.stages.indices.map { i in
+            ("seg_\(runs[0].segmentation.stages[i].name)_ms", median { $0.segmentation.stages[i].ms })
+        }
+        log("segmentation stages (median ms): " + stages.map { "\($0.0) " + String(format: "%.1f", $0.1) }.joined(separator: ", "))
+        results += [("segment_ms", median(\.segmentMs))] + stages + [("crop_ms", median(\.cropMs)), ("classify_ms", median(\.classifyMs)),
                     ("total_ms", total), ("cells", Double(found)), ("placed", Double(field.nuclei.count)),
                     ("per_cell_ms", total / Double(max(found, 1))), ("paper_field_s", 28), ("speedup_vs_paper", 28_000 / total)]
+
+        guard http else { return print(report(classifier, results)) }
 
         // In process, 5 concurrent callers doing exactly the server's work for POST /v1/fields minus the
         // socket: decode the same raw uint16 body, analyse on the model thread, encode the JSON answer.
@@ -109,15 +124,13 @@ struct FieldBench: AsyncParsableCommand {
                         ("rss_start_mb", rss0), ("rss_end_mb", rss1), ("rss_growth_mb", rss1 - rss0)]
         }
         try await server.shutdown()
+        print(report(classifier, results))
+    }
 
-        if json {
-            var parts = [("model", classifier.info.name)].map { "\"\($0.0)\": \"\($0.1)\"" }
-            parts += results.map { "\"\($0.0)\": \(jsonNumber($0.1))" }
-            print("{" + parts.joined(separator: ", ") + "}")
-        } else {
-            let width = results.map(\.0.count).max() ?? 0
-            for (k, v) in results { print(k.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + String(format: "%.2f", v)) }
-        }
+    /// The figures, led by the model that was timed and the BLAS context.
+    func report(_ classifier: ModuleClassifier, _ results: [(String, Double)]) -> String {
+        let model = [("model", classifier.info.name), ("model_trained", classifier.info.trained ? "true" : "false")]
+        return benchReport(context: model + benchContext(), results: results, json: json)
     }
 }
 

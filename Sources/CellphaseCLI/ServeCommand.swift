@@ -26,6 +26,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Event rules JSON (one rule or an array), applied to every field.") var rules: String?
 
     func run() async throws {
+        FieldProcessTuning.apply()
         let classifier = try ModelLoader.load(model)
         let ruleList = try rules.map { try EventRule.load(URL(fileURLWithPath: $0)) } ?? []
         var o = ServerOptions()

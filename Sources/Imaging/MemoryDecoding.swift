@@ -29,6 +29,12 @@ extension ImageFile {
     /// Wraps raw little-endian samples, row-major, one channel (`uint8` or `uint16`; `float32`
     /// as IEEE little-endian). The byte count must be exactly `width × height × bytes per sample`.
     public static func decodeRaw(_ data: Data, width: Int, height: Int, format: PixelFormat, name: String = "<memory>") throws -> Image {
+        try data.withUnsafeBytes { try decodeRaw(bytes: $0, width: width, height: height, format: format, name: name) }
+    }
+
+    /// `decodeRaw` straight from a byte buffer (a server's request body, without copying it into `Data` first).
+    public static func decodeRaw(bytes src: UnsafeRawBufferPointer, width: Int, height: Int, format: PixelFormat,
+                                 name: String = "<memory>") throws -> Image {
         guard width > 0, height > 0 else {
             throw ImagingError.corrupt(file: name, reason: "raw image needs positive width and height, got \(width)×\(height)")
         }
@@ -36,29 +42,27 @@ extension ImageFile {
             throw ImagingError.unsupported(file: name, reason: "\(width)×\(height) pixels is more than cellphase reads at once")
         }
         let n = width * height, bps = format.bitDepth / 8
-        guard data.count == n * bps else {
-            throw ImagingError.corrupt(file: name, reason: "raw \(format.rawValue) \(width)×\(height) needs \(n * bps) bytes, body has \(data.count)")
+        guard src.count == n * bps else {
+            throw ImagingError.corrupt(file: name, reason: "raw \(format.rawValue) \(width)×\(height) needs \(n * bps) bytes, body has \(src.count)")
         }
-        var pixels = [Float](repeating: 0, count: n)
-        data.withUnsafeBytes { src in
-            pixels.withUnsafeMutableBufferPointer { dst in
-                switch format {
-                case .uint8:
-                    let s = src.baseAddress!.assumingMemoryBound(to: UInt8.self), d = dst.baseAddress!
-                    for i in 0..<n { d[i] = Float(s[i]) }
-                case .uint16:
-                    // Little-endian hosts (x86-64, arm64): straight widening loop the compiler vectorises.
-                    let s = src.baseAddress!, d = dst.baseAddress!
-                    if Int(bitPattern: s) % 2 == 0 && UInt16(littleEndian: 1) == 1 {
-                        let s16 = s.assumingMemoryBound(to: UInt16.self)
-                        for i in 0..<n { d[i] = Float(s16[i]) }
-                    } else {
-                        for i in 0..<n { d[i] = Float(UInt16(littleEndian: s.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))) }
-                    }
-                case .float32:
-                    for i in 0..<n { dst[i] = Float(bitPattern: UInt32(littleEndian: src.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self))) }
+        let pixels = [Float](unsafeUninitializedCapacity: n) { dst, initialized in
+            switch format {
+            case .uint8:
+                let s = src.baseAddress!.assumingMemoryBound(to: UInt8.self), d = dst.baseAddress!
+                for i in 0..<n { d[i] = Float(s[i]) }
+            case .uint16:
+                // Little-endian hosts (x86-64, arm64): straight widening loop the compiler vectorises.
+                let s = src.baseAddress!, d = dst.baseAddress!
+                if Int(bitPattern: s) % 2 == 0 && UInt16(littleEndian: 1) == 1 {
+                    let s16 = s.assumingMemoryBound(to: UInt16.self)
+                    for i in 0..<n { d[i] = Float(s16[i]) }
+                } else {
+                    for i in 0..<n { d[i] = Float(UInt16(littleEndian: s.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))) }
                 }
+            case .float32:
+                for i in 0..<n { dst[i] = Float(bitPattern: UInt32(littleEndian: src.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self))) }
             }
+            initialized = n
         }
         return Image(width: width, height: height, channels: 1, format: format, pixels: pixels)
     }

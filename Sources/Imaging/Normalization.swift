@@ -82,25 +82,26 @@ extension Image {
             let i = Int(pos.rounded(.down))
             return (i, pos - Float(i))
         }
-        let (i1, f1) = rank(p1), (i2, f2) = rank(p2)
-        var ranks = Array(Set([i1, min(n - 1, i1 + 1), i2, min(n - 1, i2 + 1)])).sorted()
-        var value = [Int: Float]()
+        let (i1, f1) = rank(min(p1, p2)), (i2, f2) = rank(max(p1, p2))
+        // Two selections: rank i1, then rank i2 among what lies above it. The values at ranks
+        // i1 + 1 and i2 + 1 (for the interpolation) are then minima of what lies above each.
         var scratch = Array(values)
-        scratch.withUnsafeMutableBufferPointer { b in
+        let (lo, hi) = scratch.withUnsafeMutableBufferPointer { b -> (Float, Float) in
             let a = b.baseAddress!
-            var start = 0
-            for r in ranks {
-                select(a, start, n, r)
-                value[r] = a[r]
-                start = r + 1
+            func minimum(_ from: Int, _ to: Int) -> Float {  // of a[from..<to]
+                var m = a[from]
+                for i in (from + 1)..<max(from + 1, to) where a[i] < m { m = a[i] }
+                return m
             }
+            select(a, 0, n, i1)
+            let v1 = a[i1]
+            if i2 > i1 { select(a, i1 + 1, n, i2) }
+            let v2 = a[i2]
+            let next1 = i1 + 1 < n ? minimum(i1 + 1, i2 > i1 ? i2 + 1 : n) : v1
+            let next2 = i2 + 1 < n ? minimum(i2 + 1, n) : v2
+            return (v1 + (next1 - v1) * f1, v2 + (next2 - v2) * f2)
         }
-        ranks = []
-        func at(_ i: Int, _ f: Float) -> Float {
-            let v = value[i]!
-            return i + 1 < n ? v + (value[i + 1]! - v) * f : v
-        }
-        return (at(i1, f1), at(i2, f2))
+        return p1 <= p2 ? (lo, hi) : (hi, lo)
     }
 
     /// Rearranges `a[lo..<hi]` so that `a[k]` holds the value a sort would put there, with no

@@ -44,7 +44,7 @@ public enum TIFFReader {
         return Int(TIFFNumberOfDirectories(h.tif))
     }
 
-    private static func readDirectory(_ h: TIFFHandle) throws -> Image {
+    static func readDirectory(_ h: TIFFHandle) throws -> Image {
         let file = h.path
         guard let w32 = h.u32(TIFFTAG_IMAGEWIDTH), let h32 = h.u32(TIFFTAG_IMAGELENGTH), w32 > 0, h32 > 0 else {
             throw ImagingError.corrupt(file: file, reason: "missing image dimensions")
@@ -109,7 +109,7 @@ public enum TIFFReader {
         return Image(width: width, height: height, channels: spp, format: format, pixels: pixels)
     }
 
-    private static func readStrips(_ h: TIFFHandle, into raw: inout [UInt8], height: Int, planes: Int, rowBytes: Int) throws {
+    static func readStrips(_ h: TIFFHandle, into raw: inout [UInt8], height: Int, planes: Int, rowBytes: Int) throws {
         let strips = Int(TIFFNumberOfStrips(h.tif))
         let stripsPerPlane = max(1, strips / planes)
         let rowsPerStrip = Int(h.u32(TIFFTAG_ROWSPERSTRIP) ?? UInt32(height))
@@ -129,7 +129,7 @@ public enum TIFFReader {
         }
     }
 
-    private static func readTiles(_ h: TIFFHandle, into raw: inout [UInt8], width: Int, height: Int, planes: Int, pixelBytes: Int) throws {
+    static func readTiles(_ h: TIFFHandle, into raw: inout [UInt8], width: Int, height: Int, planes: Int, pixelBytes: Int) throws {
         guard let tw32 = h.u32(TIFFTAG_TILEWIDTH), let th32 = h.u32(TIFFTAG_TILELENGTH), tw32 > 0, th32 > 0 else {
             throw ImagingError.corrupt(file: h.path, reason: "missing tile size")
         }

@@ -31,32 +31,7 @@ public enum TIFFWriter {
     }
 
     private static func writePage(_ h: TIFFHandle, _ img: Image, compression: TIFFCompression, page: Int, of count: Int) throws {
-        let fail = { (what: String) in ImagingError.writeFailed(file: h.path, reason: h.errorText.isEmpty ? what : h.errorText) }
         let bps = img.format.bitDepth / 8
-        h.set(TIFFTAG_IMAGEWIDTH, img.width)
-        h.set(TIFFTAG_IMAGELENGTH, img.height)
-        h.set(TIFFTAG_BITSPERSAMPLE, img.format.bitDepth)
-        h.set(TIFFTAG_SAMPLESPERPIXEL, img.channels)
-        h.set(TIFFTAG_SAMPLEFORMAT, Int(img.format == .float32 ? SAMPLEFORMAT_IEEEFP : SAMPLEFORMAT_UINT))
-        h.set(TIFFTAG_PLANARCONFIG, Int(PLANARCONFIG_CONTIG))
-        h.set(TIFFTAG_PHOTOMETRIC, Int(img.channels == 3 ? PHOTOMETRIC_RGB : PHOTOMETRIC_MINISBLACK))
-        if img.channels > 1 && img.channels != 3 {
-            var extra = [UInt16](repeating: UInt16(EXTRASAMPLE_UNSPECIFIED), count: img.channels - 1)
-            _ = extra.withUnsafeMutableBufferPointer { p in
-                withVaList([Int32(img.channels - 1), p.baseAddress!]) { TIFFVSetField(h.tif, UInt32(TIFFTAG_EXTRASAMPLES), $0) }
-            }
-        }
-        guard h.set(TIFFTAG_COMPRESSION, compression.tag) else { throw fail("compression \(compression) unavailable") }
-        if (compression == .lzw || compression == .deflate) && img.format != .float32 {
-            h.set(TIFFTAG_PREDICTOR, Int(PREDICTOR_HORIZONTAL))
-        }
-        if count > 1 {
-            h.set(TIFFTAG_SUBFILETYPE, Int(FILETYPE_PAGE))
-            _ = withVaList([Int32(page), Int32(count)]) { TIFFVSetField(h.tif, UInt32(TIFFTAG_PAGENUMBER), $0) }
-        }
-        let rowsPerStrip = max(1, min(img.height, (64 * 1024) / max(1, img.width * img.channels * bps)))
-        h.set(TIFFTAG_ROWSPERSTRIP, rowsPerStrip)
-
         // Interleave channel planes into contiguous samples.
         let n = img.planeSize, c = img.channels
         var bytes = [UInt8](repeating: 0, count: n * c * bps)
@@ -72,10 +47,45 @@ public enum TIFFWriter {
                 }
             }
         }
-        let rowBytes = img.width * c * bps
+        try writeDirectory(h, samples: bytes, width: img.width, height: img.height, channels: c, bitsPerSample: img.format.bitDepth,
+                           sampleFormat: img.format == .float32 ? SAMPLEFORMAT_IEEEFP : SAMPLEFORMAT_UINT,
+                           compression: compression, page: page, of: count)
+    }
+
+    /// Writes one page (directory) of interleaved samples already laid out in the file's byte
+    /// order: the tags, the strips and the directory. Shared by images and integer label images.
+    static func writeDirectory(_ h: TIFFHandle, samples bytes: [UInt8], width: Int, height: Int, channels c: Int, bitsPerSample: Int,
+                               sampleFormat: Int32, compression: TIFFCompression, page: Int, of count: Int) throws {
+        let fail = { (what: String) in ImagingError.writeFailed(file: h.path, reason: h.errorText.isEmpty ? what : h.errorText) }
+        let bps = bitsPerSample / 8
+        h.set(TIFFTAG_IMAGEWIDTH, width)
+        h.set(TIFFTAG_IMAGELENGTH, height)
+        h.set(TIFFTAG_BITSPERSAMPLE, bitsPerSample)
+        h.set(TIFFTAG_SAMPLESPERPIXEL, c)
+        h.set(TIFFTAG_SAMPLEFORMAT, Int(sampleFormat))
+        h.set(TIFFTAG_PLANARCONFIG, Int(PLANARCONFIG_CONTIG))
+        h.set(TIFFTAG_PHOTOMETRIC, Int(c == 3 ? PHOTOMETRIC_RGB : PHOTOMETRIC_MINISBLACK))
+        if c > 1 && c != 3 {
+            var extra = [UInt16](repeating: UInt16(EXTRASAMPLE_UNSPECIFIED), count: c - 1)
+            _ = extra.withUnsafeMutableBufferPointer { p in
+                withVaList([Int32(c - 1), p.baseAddress!]) { TIFFVSetField(h.tif, UInt32(TIFFTAG_EXTRASAMPLES), $0) }
+            }
+        }
+        guard h.set(TIFFTAG_COMPRESSION, compression.tag) else { throw fail("compression \(compression) unavailable") }
+        if (compression == .lzw || compression == .deflate) && sampleFormat != SAMPLEFORMAT_IEEEFP {
+            h.set(TIFFTAG_PREDICTOR, Int(PREDICTOR_HORIZONTAL))
+        }
+        if count > 1 {
+            h.set(TIFFTAG_SUBFILETYPE, Int(FILETYPE_PAGE))
+            _ = withVaList([Int32(page), Int32(count)]) { TIFFVSetField(h.tif, UInt32(TIFFTAG_PAGENUMBER), $0) }
+        }
+        let rowsPerStrip = max(1, min(height, (64 * 1024) / max(1, width * c * bps)))
+        h.set(TIFFTAG_ROWSPERSTRIP, rowsPerStrip)
+        var bytes = bytes
+        let rowBytes = width * c * bps
         var strip = 0
-        for first in stride(from: 0, to: img.height, by: rowsPerStrip) {
-            let rows = min(rowsPerStrip, img.height - first)
+        for first in stride(from: 0, to: height, by: rowsPerStrip) {
+            let rows = min(rowsPerStrip, height - first)
             let ok = bytes.withUnsafeMutableBytes {
                 TIFFWriteEncodedStrip(h.tif, UInt32(strip), $0.baseAddress! + first * rowBytes, tmsize_t(rows * rowBytes))
             }

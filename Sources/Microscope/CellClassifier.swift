@@ -1,3 +1,4 @@
+import CellphaseKit
 import Datasets
 import Engine
 import Foundation
@@ -33,16 +34,19 @@ public struct ClassifierInfo: Codable, Sendable, Equatable {
     public var metrics: [String: Double]
     /// False for untrained weights (timing runs only).
     public var trained: Bool
+    /// How the training crops framed their nucleus, when the model records it (`FieldAnalyzer` crops alike).
+    public var cropFraming: CropFraming?
 
     public init(name: String, architecture: String, classes: [String], inputSide: Int, channels: Int = 1,
-                preprocessing: String = "", metrics: [String: Double] = [:], trained: Bool = true) {
+                preprocessing: String = "", metrics: [String: Double] = [:], trained: Bool = true, cropFraming: CropFraming? = nil) {
         self.name = name; self.architecture = architecture; self.classes = classes; self.inputSide = inputSide
         self.channels = channels; self.preprocessing = preprocessing; self.metrics = metrics; self.trained = trained
+        self.cropFraming = cropFraming
     }
 
     enum CodingKeys: String, CodingKey {
         case name, architecture, classes, channels, preprocessing, metrics, trained
-        case inputSide = "input_size"
+        case inputSide = "input_size", cropFraming = "crop_framing"
     }
 }
 
@@ -85,10 +89,12 @@ public final class ModuleClassifier: CellClassifier, @unchecked Sendable {
     public var inputSide: Int { settings.side }
 
     public init(model: Module, classes: [String], settings: PreprocessSettings, channels: Int = 1,
-                name: String = "model", architecture: String = "module", metrics: [String: Double] = [:], trained: Bool = true) {
+                name: String = "model", architecture: String = "module", metrics: [String: Double] = [:], trained: Bool = true,
+                cropFraming: CropFraming? = nil) {
         self.model = model; self.classes = classes; self.settings = settings; self.channels = channels
         info = ClassifierInfo(name: name, architecture: architecture, classes: classes, inputSide: settings.side,
-                              channels: channels, preprocessing: settings.key, metrics: metrics, trained: trained)
+                              channels: channels, preprocessing: settings.key, metrics: metrics, trained: trained,
+                              cropFraming: cropFraming)
     }
 
     /// One crop as the model sees it (`C × side × side`, normalised).

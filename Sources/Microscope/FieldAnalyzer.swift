@@ -1,3 +1,4 @@
+import CellphaseKit
 import Dispatch
 import Foundation
 import Imaging
@@ -27,12 +28,14 @@ public struct ObjectResult: Codable, Sendable, Hashable {
     }
 }
 
-/// Wall-clock time of each step, in milliseconds.
+/// Wall-clock time of each step, in milliseconds; `segmentation` breaks `segmentMs` down by stage.
 public struct FieldTimings: Codable, Sendable, Hashable {
     public var segmentMs = 0.0, cropMs = 0.0, classifyMs = 0.0, eventsMs = 0.0, totalMs = 0.0
+    public var segmentation = SegmentationTimings()
     public init() {}
     enum CodingKeys: String, CodingKey {
         case segmentMs = "segment_ms", cropMs = "crop_ms", classifyMs = "classify_ms", eventsMs = "events_ms", totalMs = "total_ms"
+        case segmentation
     }
 }
 
@@ -71,16 +74,24 @@ public struct FieldAnalyzer: Sendable {
     public var cropper: CropExtractor
     public var rules: [EventRule]
 
-    /// The default framing: a square of 1.0 × the segmented bounding box's longer side. The segmented
-    /// mask already includes the nucleus' soft edge, and this framing matches the roboscope-zeiss
-    /// training crops: classifying placed real crops agreed with classifying the crops directly
-    /// 82 % of the time at 1.0× but 46 % at 1.5× (MicroscopeTests). Bundles should record their framing.
+    /// The framing for models that do not record theirs: a square of 1.0 × the segmented bounding
+    /// box's longer side (the segmented mask already includes the nucleus' soft edge). Classifying
+    /// placed real crops agreed with classifying the crops directly 82 % of the time at 1.0× but 46 %
+    /// at 1.5× (MicroscopeTests, where placed crops keep only their nucleus).
     public static let defaultCropper = CropExtractor(size: .boundingBox(margin: 1.0, minSide: 16))
 
+    /// The crops for `classifier`: the framing its bundle recorded (`CropFraming`, measured on the
+    /// training crops), else `defaultCropper`.
+    public static func cropper(for classifier: any CellClassifier) -> CropExtractor {
+        guard let f = (classifier as? ModuleClassifier)?.info.cropFraming, f.bboxScale > 0 else { return defaultCropper }
+        return CropExtractor(size: .boundingBox(margin: f.bboxScale, minSide: f.minSide))
+    }
+
+    /// `cropper` nil: the model's own framing (`cropper(for:)`).
     public init(classifier: any CellClassifier, segmentation: SegmentationOptions = SegmentationOptions(),
-                cropper: CropExtractor = FieldAnalyzer.defaultCropper, rules: [EventRule] = []) {
+                cropper: CropExtractor? = nil, rules: [EventRule] = []) {
         self.classifier = classifier; self.segmenter = NucleiSegmenter(options: segmentation)
-        self.cropper = cropper; self.rules = rules
+        self.cropper = cropper ?? Self.cropper(for: classifier); self.rules = rules
     }
 
     /// Analyses one field. `labels` (same size) replaces segmentation; `stage` adds stage
@@ -103,6 +114,7 @@ public struct FieldAnalyzer: Sendable {
             throw FieldError.badField("\(e)")
         }
         timings.segmentMs = lap()
+        timings.segmentation = seg.timings
         let crops = cropper.crops(field, objects: seg.objects)
         timings.cropMs = lap()
         let probs = try classifier.probabilities(for: crops)

@@ -20,11 +20,14 @@ public struct ClassifierConfig: Codable, Sendable, Equatable {
     public var filters: [Int]?
     public var metrics: [String: Double]?
     public var name: String?
+    /// How the training crops framed their nucleus (optional).
+    public var cropFraming: CropFraming?
 
     public init(architecture: String, classes: [String], preprocessing: PreprocessSettings, channels: Int = 1,
-                sgan: SGANConfig? = nil, filters: [Int]? = nil, metrics: [String: Double]? = nil, name: String? = nil) {
+                sgan: SGANConfig? = nil, filters: [Int]? = nil, metrics: [String: Double]? = nil, name: String? = nil,
+                cropFraming: CropFraming? = nil) {
         self.architecture = architecture; self.classes = classes; self.preprocessing = preprocessing; self.channels = channels
-        self.sgan = sgan; self.filters = filters; self.metrics = metrics; self.name = name
+        self.sgan = sgan; self.filters = filters; self.metrics = metrics; self.name = name; self.cropFraming = cropFraming
     }
 
     /// Builds the (untrained) module this config describes.
@@ -53,10 +56,13 @@ public enum ModelLoader {
     /// - a model bundle (`NAME.cellphase/` with `bundle.json`, written by `cellphase train`),
     /// - a folder holding `model.safetensors` + `model.json` (a `ClassifierConfig`),
     /// - a `.safetensors` file with its `.json` config beside it, or
-    /// - `untrained-sgan`: the classic SGAN discriminator with 7 roboscope classes and random
-    ///   weights — for timing and plumbing only, its classes mean nothing.
+    /// - `untrained-sgan`: the default SGAN discriminator (`SGANConfig.light`, widths 32→64→128→256,
+    ///   what `cellphase sgan` trains) with 7 roboscope classes and random weights — for timing and
+    ///   plumbing only, its classes mean nothing; `untrained-sgan-classic`: the same with the classic
+    ///   128-wide discriminator.
     public static func load(_ spec: String) throws -> ModuleClassifier {
         if spec == "untrained-sgan" { return untrainedSGAN() }
+        if spec == "untrained-sgan-classic" { return untrainedSGAN(.classic()) }
         var url = URL(fileURLWithPath: spec)
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDir) else {
@@ -68,7 +74,7 @@ public enum ModelLoader {
             if let m = info.testMetrics { metrics["accuracy"] = m.accuracy }
             return ModuleClassifier(model: module, classes: info.classes, settings: info.preprocessing,
                                     channels: info.model.channels, name: url.deletingPathExtension().lastPathComponent,
-                                    architecture: info.model.architecture, metrics: metrics)
+                                    architecture: info.model.architecture, metrics: metrics, cropFraming: info.cropFraming)
         }
         if isDir.boolValue { url = url.appendingPathComponent("model.safetensors") }
         let config: ClassifierConfig
@@ -79,7 +85,7 @@ public enum ModelLoader {
         do { try module.loadState(from: url) } catch { throw ClassifierError.badModel("\(url.path): \(error)") }
         return ModuleClassifier(model: module, classes: config.classes, settings: config.preprocessing, channels: config.channels,
                                 name: config.name ?? url.deletingLastPathComponent().lastPathComponent,
-                                architecture: config.architecture, metrics: config.metrics ?? [:])
+                                architecture: config.architecture, metrics: config.metrics ?? [:], cropFraming: config.cropFraming)
     }
 
     /// Saves `module` with its config into `folder` (`model.safetensors` + `model.json`).
@@ -88,11 +94,16 @@ public enum ModelLoader {
         try module.saveState(to: folder.appendingPathComponent("model.safetensors"), config: config)
     }
 
-    /// `SGANDiscriminator(.classic(classes: 7))` with seeded random weights, GAN preprocessing.
-    public static func untrainedSGAN(seed: UInt64 = 1) -> ModuleClassifier {
+    /// An SGAN discriminator of `config`'s widths (default: the product default, `SGANConfig.light`)
+    /// with 7 roboscope classes, seeded random weights and GAN preprocessing. Named
+    /// `untrained-sgan-D32-64-128-256` after its discriminator widths, so benchmarks say what they ran.
+    public static func untrainedSGAN(_ config: SGANConfig = .light, seed: UInt64 = 1) -> ModuleClassifier {
         var rng = RandomSource(seed: seed)
-        let d = SGANDiscriminator(.classic(classes: roboscopeClasses.count), rng: &rng)
-        return ModuleClassifier(model: d, classes: roboscopeClasses, settings: .gan, name: "untrained-sgan",
+        var c = config
+        c.classes = roboscopeClasses.count
+        let d = SGANDiscriminator(c, rng: &rng)
+        let widths = c.discriminatorFilters.map(String.init).joined(separator: "-")
+        return ModuleClassifier(model: d, classes: roboscopeClasses, settings: .gan, name: "untrained-sgan-D\(widths)",
                                 architecture: "sgan", trained: false)
     }
 }

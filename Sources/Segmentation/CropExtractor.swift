@@ -7,7 +7,7 @@ import Imaging
 /// fall outside the field are filled by `padding` (default: replicate the edge pixels).
 /// Crops keep the field's raw values and format, so the classifier's own preprocessing
 /// (`Image.squared(side:)` then `normalized(_:)` in Imaging) applies to them exactly as to the
-/// training crops — which, for roboscope-zeiss, were cut with about 1.5× the nucleus size.
+/// training crops (roboscope-zeiss crops show their nucleus at 1.21× its segmented bounding box: `CropFraming`).
 public struct CropExtractor: Sendable {
     /// How the crop side is chosen.
     public enum Size: Sendable, Hashable {

@@ -1,40 +1,16 @@
 /// Exact Euclidean distance transform (Felzenszwalb & Huttenlocher 2012, separable lower
 /// envelope of parabolas): for each foreground pixel, the distance to the nearest background
 /// pixel (0 on background). Pixels outside the image do not count as background; a mask with
-/// no background at all gives +∞ everywhere. O(n) for n pixels; columns, then rows, in parallel.
+/// no background at all gives +∞ everywhere. O(n) for n pixels; columns, then rows — in parallel
+/// for a whole plane, serially for one object's patch (the segmenter runs patches in parallel).
 public enum DistanceTransform {
     /// Squared distances (exact integers stored in Float up to 2²⁴).
     public static func squared(_ mask: [UInt8], width w: Int, height h: Int) -> [Float] {
         precondition(mask.count == w * h)
-        let inf = Float.infinity
         var d = [Float](repeating: 0, count: w * h)
         d.withUnsafeMutableBufferPointer { db in
-            let dp = db.baseAddress!
             mask.withUnsafeBufferPointer { mb in
-                let mp = mb.baseAddress!
-                // Columns: 1D transform of the 0/∞ indicator — a two-sweep nearest distance is exact in 1D.
-                Parallel.bands(w, minPerBand: 64) { cols in
-                    for x in cols {
-                        var last = -1
-                        for y in 0..<h {
-                            if mp[y * w + x] == 0 { last = y; dp[y * w + x] = 0 } else { dp[y * w + x] = last < 0 ? inf : Float(y - last) }
-                        }
-                        last = -1
-                        for y in stride(from: h - 1, through: 0, by: -1) {
-                            if mp[y * w + x] == 0 { last = y } else if last >= 0 { dp[y * w + x] = min(dp[y * w + x], Float(last - y)) }
-                            let v = dp[y * w + x]; dp[y * w + x] = v * v
-                        }
-                    }
-                }
-            }
-            // Rows: lower envelope of parabolas over the column results.
-            Parallel.bands(h, minPerBand: 32) { rows in
-                var f = [Float](repeating: 0, count: w), v = [Int](repeating: 0, count: w), z = [Float](repeating: 0, count: w + 1)
-                for y in rows {
-                    let row = dp + y * w
-                    for x in 0..<w { f[x] = row[x] }
-                    envelope(f, &v, &z, n: w, out: row)
-                }
+                squared(mb.baseAddress!, width: w, height: h, into: db.baseAddress!, parallel: true)
             }
         }
         return d
@@ -45,9 +21,49 @@ public enum DistanceTransform {
         squared(mask, width: w, height: h).map { $0.squareRoot() }
     }
 
-    /// 1D squared-distance transform of sampled function `f` (may hold +∞).
+    /// Squared distances of `mask` (`w × h`) written to `dp`; `parallel` splits columns and rows over the cores.
+    static func squared(_ mp: UnsafePointer<UInt8>, width w: Int, height h: Int, into dp: UnsafeMutablePointer<Float>, parallel: Bool) {
+        guard w > 0, h > 0 else { return }
+        let inf = Float.infinity
+        // Columns: 1D transform of the 0/∞ indicator — a two-sweep nearest distance is exact in 1D.
+        func columns(_ cols: Range<Int>) {
+            for x in cols {
+                var last = -1
+                for y in 0..<h {
+                    if mp[y * w + x] == 0 { last = y; dp[y * w + x] = 0 } else { dp[y * w + x] = last < 0 ? inf : Float(y - last) }
+                }
+                last = -1
+                for y in stride(from: h - 1, through: 0, by: -1) {
+                    if mp[y * w + x] == 0 { last = y } else if last >= 0 { dp[y * w + x] = min(dp[y * w + x], Float(last - y)) }
+                    let v = dp[y * w + x]; dp[y * w + x] = v * v
+                }
+            }
+        }
+        // Rows: lower envelope of parabolas over the column results.
+        func rows(_ rows: Range<Int>) {
+            let scratch = UnsafeMutablePointer<Float>.allocate(capacity: 2 * w + 1)
+            let v = UnsafeMutablePointer<Int>.allocate(capacity: w)
+            defer { scratch.deallocate(); v.deallocate() }
+            let f = scratch, z = scratch + w
+            for y in rows {
+                let row = dp + y * w
+                f.update(from: row, count: w)
+                envelope(f, v, z, n: w, out: row)
+            }
+        }
+        if parallel {
+            Parallel.bands(w, minPerBand: 64) { columns($0) }
+            Parallel.bands(h, minPerBand: 32) { rows($0) }
+        } else {
+            columns(0..<w)
+            rows(0..<h)
+        }
+    }
+
+    /// 1D squared-distance transform of sampled function `f` (may hold +∞); `v` holds `n`, `z` `n + 1` scratch values.
     @inline(__always)
-    static func envelope(_ f: [Float], _ v: inout [Int], _ z: inout [Float], n: Int, out: UnsafeMutablePointer<Float>) {
+    static func envelope(_ f: UnsafePointer<Float>, _ v: UnsafeMutablePointer<Int>, _ z: UnsafeMutablePointer<Float>, n: Int,
+                         out: UnsafeMutablePointer<Float>) {
         var k = -1
         for q in 0..<n where f[q].isFinite {
             if k < 0 { k = 0; v[0] = q; z[0] = -.infinity; z[1] = .infinity; continue }

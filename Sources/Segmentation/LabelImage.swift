@@ -29,23 +29,52 @@ public struct LabelImage: Sendable, Equatable {
         guard image.channels == 1 else {
             throw SegmentationError.invalidLabels("\(image.channels) channels; a label image has one (ids per pixel), not a colour rendering")
         }
-        var raw = [Int32](repeating: 0, count: image.planeSize)
+        var ids = [Int64](repeating: 0, count: image.planeSize)
         for i in 0..<image.planeSize {
             let v = image.pixels[i]
-            guard v >= 0, v == v.rounded(), v < 2_147_483_648 else {
+            guard v == v.rounded(), abs(v) < 9.2e18 else {
                 throw SegmentationError.invalidLabels("pixel \(i % image.width),\(i / image.width) holds \(v); labels must be non-negative integers")
             }
-            raw[i] = Int32(v)
+            ids[i] = Int64(v)
         }
-        self = LabelImage(width: image.width, height: image.height, labels: raw, count: 0).relabelled()
+        try self.init(importing: TIFFLabels.Plane(width: image.width, height: image.height, ids: ids))
     }
 
-    /// Reads a label image written by another tool (TIFF or PNG; 8/16-bit or 32-bit float) and relabels it.
-    /// 32-bit *integer* TIFFs are not read by `Imaging` yet: save labels as 16-bit (≤ 65535 objects) instead.
+    /// Converts integer ids (any width: a 32-bit label TIFF's ids arrive exactly) and relabels
+    /// them to consecutive 1…n in raster order of first appearance.
+    public init(importing plane: TIFFLabels.Plane) throws {
+        guard plane.width > 0, plane.height > 0 else { throw SegmentationError.emptyImage("label image has no pixels") }
+        var map: [Int64: Int32] = [:]
+        var out = [Int32](repeating: 0, count: plane.ids.count)
+        var next: Int32 = 0, last: Int64 = 0, lastNew: Int32 = 0
+        for (i, v) in plane.ids.enumerated() {
+            if v == 0 { continue }
+            guard v > 0 else {
+                throw SegmentationError.invalidLabels("pixel \(i % plane.width),\(i / plane.width) holds \(v); labels must be non-negative integers")
+            }
+            if v == last { out[i] = lastNew; continue }
+            let n: Int32
+            if let m = map[v] { n = m } else {
+                guard next < Int32.max else { throw SegmentationError.invalidLabels("more than \(Int32.max) objects") }
+                next += 1; n = next; map[v] = n
+            }
+            out[i] = n; last = v; lastNew = n
+        }
+        self.init(width: plane.width, height: plane.height, labels: out, count: Int(next))
+    }
+
+    /// Reads a label image written by another tool — a TIFF of 8/16/32-bit integers (signed or
+    /// not; Cellpose, StarDist and CellProfiler masks) or integer-valued 32-bit float, or an 8/16-bit
+    /// PNG — and relabels it.
     public static func read(_ url: URL) throws -> LabelImage {
-        let image: Image
-        do { image = try ImageFile.read(url) } catch let e as ImagingError { throw SegmentationError.image(e) }
-        return try LabelImage(importing: image)
+        do {
+            if ImageFileFormat.detect(url) == .tiff { return try LabelImage(importing: TIFFLabels.read(url)) }
+            return try LabelImage(importing: ImageFile.read(url))
+        } catch let e as ImagingError {
+            throw SegmentationError.image(e)
+        } catch SegmentationError.invalidLabels(let m) {
+            throw SegmentationError.invalidLabels("\(url.lastPathComponent): \(m)")
+        }
     }
 
     /// Reads and checks that the labels fit a field of `width × height`.
@@ -59,19 +88,8 @@ public struct LabelImage: Sendable, Equatable {
 
     /// The same objects numbered 1…n in raster order of their first pixel (background stays 0).
     public func relabelled() -> LabelImage {
-        var map: [Int32: Int32] = [:]
-        var out = labels
-        var next: Int32 = 0
-        var last: Int32 = 0, lastNew: Int32 = 0
-        for i in out.indices {
-            let v = out[i]
-            if v == 0 { continue }
-            if v == last { out[i] = lastNew; continue }
-            let n: Int32
-            if let m = map[v] { n = m } else { next += 1; n = next; map[v] = n }
-            out[i] = n; last = v; lastNew = n
-        }
-        return LabelImage(width: width, height: height, labels: out, count: Int(next))
+        // Ids here are already valid non-negative Int32s: relabelling cannot fail.
+        (try? LabelImage(importing: TIFFLabels.Plane(width: width, height: height, ids: labels.map { Int64($0) }))) ?? self
     }
 
     /// The labels as an image: 16-bit when ≤ 65535 objects, else 32-bit float (exact up to 2²⁴).
@@ -80,10 +98,23 @@ public struct LabelImage: Sendable, Equatable {
               pixels: labels.map { Float($0) })
     }
 
-    /// Writes a TIFF label image (16-bit unsigned, or 32-bit float beyond 65535 objects), the
-    /// form napari, CellProfiler, Fiji and Cellpose/StarDist tooling load as labels.
+    /// Writes a TIFF label image — 16-bit unsigned, or 32-bit unsigned integers beyond 65535
+    /// objects — the forms napari, CellProfiler, Fiji and Cellpose/StarDist tooling load as labels.
+    /// Written to a temporary file renamed over `url`, so a reader never sees half a label image.
     public func writeTIFF(to url: URL, compression: TIFFCompression = .lzw) throws {
-        do { try TIFFWriter.write(asImage(), to: url, compression: compression) } catch let e as ImagingError {
+        let tmp = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).\(UUID().uuidString).tmp")
+        do {
+            if count <= 65535 {
+                try TIFFWriter.write(asImage(), to: tmp, compression: compression)
+            } else {
+                try TIFFLabels.write32(TIFFLabels.Plane(width: width, height: height, ids: labels.map { Int64($0) }), to: tmp,
+                                       compression: compression)
+            }
+            guard rename(tmp.path, url.path) == 0 else {
+                throw ImagingError.writeFailed(file: url.path, reason: String(cString: strerror(errno)))
+            }
+        } catch let e as ImagingError {
+            try? FileManager.default.removeItem(at: tmp)
             throw SegmentationError.image(e)
         }
     }

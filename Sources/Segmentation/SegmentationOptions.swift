@@ -48,10 +48,21 @@ public struct SegmentationOptions: Sendable, Hashable {
     public init() {}
 }
 
-/// Wall-clock time of each stage, in milliseconds.
+/// Wall-clock time of each stage, in milliseconds: the whole-field passes (`smooth`,
+/// `background`, `threshold`, `components`), the per-component stages run over all components
+/// in parallel (`holes`: rasterising runs and filling holes, `distance`, `watershed`: markers and
+/// splitting, `features`), and writing the label image (`labels`). Imported label images only
+/// have `features` (measuring them) and `total`.
 public struct SegmentationTimings: Sendable, Hashable, Codable {
-    public var preprocess = 0.0, threshold = 0.0, components = 0.0, split = 0.0, measure = 0.0, total = 0.0
+    public var smooth = 0.0, background = 0.0, threshold = 0.0, components = 0.0
+    public var holes = 0.0, distance = 0.0, watershed = 0.0, features = 0.0, labels = 0.0, total = 0.0
     public init() {}
+
+    /// The stages by name, in pipeline order (what `bench field` prints as `seg_<name>_ms`).
+    public var stages: [(name: String, ms: Double)] {
+        [("smooth", smooth), ("background", background), ("threshold", threshold), ("components", components),
+         ("holes", holes), ("distance", distance), ("watershed", watershed), ("features", features), ("labels", labels)]
+    }
 }
 
 /// What segmentation returns: the label image, one measured object per label (ids 1…n, in

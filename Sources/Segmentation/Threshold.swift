@@ -16,24 +16,53 @@ public struct Histogram: Sendable, Equatable {
     /// Histogram of `values` over their own [min, max], computed in parallel bands.
     public init(_ values: [Float], bins: Int = 4096) {
         precondition(bins > 0)
-        var lo = Float.greatestFiniteMagnitude, hi = -Float.greatestFiniteMagnitude
-        for v in values { lo = min(lo, v); hi = max(hi, v) }
+        var (lo, hi) = Self.range(values)
         if values.isEmpty { lo = 0; hi = 0 }
         let scale = hi > lo ? Float(bins) / (hi - lo) : 0
+        // A background-corrected field is clipped at 0: a large share of its pixels sit at the
+        // minimum. Counting them into one bin makes every increment wait for the previous one, so
+        // values at the minimum rotate through `spread` spare slots after the bins instead.
+        let spread = 16, stride = bins + spread
         let bands = Parallel.bandCount(values.count, minPerBand: 1 << 16)
-        var partial = [Int](repeating: 0, count: bins * bands)
+        var partial = [UInt32](repeating: 0, count: stride * bands)
         values.withUnsafeBufferPointer { v in
             partial.withUnsafeMutableBufferPointer { p in
                 let vp = v.baseAddress, pp = p.baseAddress!
                 Parallel.indexedBands(values.count, minPerBand: 1 << 16) { b, range in
-                    let h = pp + b * bins
-                    for i in range { h[min(bins - 1, Int((vp![i] - lo) * scale))] += 1 }
+                    let h = pp + b * stride
+                    for i in range {
+                        let x = vp![i]
+                        let bin = x <= lo ? bins + (i & (spread - 1)) : min(bins - 1, Int((x - lo) * scale))
+                        h[bin] &+= 1
+                    }
                 }
             }
         }
         var counts = [Int](repeating: 0, count: bins)
-        for b in 0..<bands { for i in 0..<bins { counts[i] += partial[b * bins + i] } }
+        for b in 0..<bands {
+            for i in 0..<bins { counts[i] += Int(partial[b * stride + i]) }
+            for i in bins..<stride { counts[0] += Int(partial[b * stride + i]) }
+        }
         self.init(counts: counts, lower: lo, upper: hi)
+    }
+
+    /// Minimum and maximum of `values`, in parallel bands.
+    static func range(_ values: [Float]) -> (Float, Float) {
+        let bands = Parallel.bandCount(values.count, minPerBand: 1 << 16)
+        var los = [Float](repeating: .greatestFiniteMagnitude, count: bands), his = [Float](repeating: -.greatestFiniteMagnitude, count: bands)
+        values.withUnsafeBufferPointer { v in
+            los.withUnsafeMutableBufferPointer { lb in
+                his.withUnsafeMutableBufferPointer { hb in
+                    let vp = v.baseAddress, lp = lb.baseAddress!, hp = hb.baseAddress!
+                    Parallel.indexedBands(values.count, minPerBand: 1 << 16) { b, range in
+                        var lo = Float.greatestFiniteMagnitude, hi = -Float.greatestFiniteMagnitude
+                        for i in range { let x = vp![i]; lo = Swift.min(lo, x); hi = Swift.max(hi, x) }
+                        lp[b] = lo; hp[b] = hi
+                    }
+                }
+            }
+        }
+        return (los.min()!, his.max()!)
     }
 
     /// Bin index holding `value`.

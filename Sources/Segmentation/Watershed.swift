@@ -4,24 +4,26 @@
 /// basins meet at level v, the lower one (peak p) survives as a marker only if p − v ≥ `h` and
 /// its peak is at least `minDistance` pixels from the other's, otherwise it is absorbed. This
 /// equals h-maxima by morphological reconstruction plus peak_local_max-style suppression, in a
-/// single sort + union-find pass.
+/// single ordering + union-find pass.
+///
+/// Works on a *padded* patch: the mask must be zero on the outer ring of pixels (one object's
+/// bounding box grown by one pixel, as the segmenter cuts it), so neighbours need no bounds checks.
 public enum Markers {
     /// Marker image (ids 1…k at the peak pixels, 0 elsewhere) and the number of markers.
+    /// `order` lists the mask pixels by descending `surface`, then ascending index (computed by a
+    /// sort when nil; the segmenter passes a counting sort of the integer squared distances).
     public static func significantMaxima(_ surface: [Float], mask: [UInt8], width w: Int, height h: Int,
                                          minHeight: Float, minDistance: Float = 0,
-                                         connectivity: Connectivity = .eight) -> (markers: [Int32], count: Int) {
+                                         connectivity: Connectivity = .eight, order: [Int32]? = nil) -> (markers: [Int32], count: Int) {
         let n = w * h
-        // Visit order: value descending, then index ascending — sorted as packed integer keys.
-        var keys: [UInt64] = []
-        keys.reserveCapacity(n)
-        for i in 0..<n where mask[i] != 0 { keys.append(UInt64(~orderedBits(surface[i])) << 32 | UInt64(i)) }
-        keys.sort()
-        let order = keys.map { Int32(truncatingIfNeeded: $0 & 0xFFFF_FFFF) }
+        precondition(surface.count == n && mask.count == n)
+        precondition(ringIsEmpty(mask, width: w, height: h), "Markers.significantMaxima needs a mask that is zero on the outer ring")
+        let order = order ?? sortedOrder(surface, mask: mask)
         var parentA = [Int32](repeating: -1, count: n)        // -1: not yet visited
         var peakA = [Int32](repeating: -1, count: n)          // per root: its peak pixel
         var keptA = [Bool](repeating: false, count: n)        // per peak pixel: survived as a marker
         let md2 = minDistance * minDistance
-        let offsets = neighbourOffsets(connectivity)
+        let offsets = neighbourOffsets(connectivity, width: w)
         parentA.withUnsafeMutableBufferPointer { pb in
         peakA.withUnsafeMutableBufferPointer { kb in
         keptA.withUnsafeMutableBufferPointer { keb in
@@ -33,15 +35,14 @@ public enum Markers {
                 return x
             }
             for p32 in order {
-                let p = Int(p32), px = p % w, py = p / w
+                let p = Int(p32)
                 parent[p] = p32; peak[p] = p32
                 let level = sf[p]
-                for (dx, dy) in offsets {
-                    let qx = px + dx, qy = py + dy
-                    guard qx >= 0, qx < w, qy >= 0, qy < h else { continue }
-                    let q = qy * w + qx
+                var rp = p32  // p's root, kept current through the unions below
+                for o in offsets {
+                    let q = p + o
                     guard parent[q] >= 0 else { continue }
-                    let rq = find(Int32(q)), rp = find(p32)
+                    let rq = find(Int32(q))
                     if rq == rp { continue }
                     // The basin with the higher peak absorbs the other; is the lower peak significant?
                     let a = peak[Int(rp)], b = peak[Int(rq)]
@@ -52,6 +53,7 @@ public enum Markers {
                     }
                     let (root, child) = peak[Int(rp)] == hi ? (rp, rq) : (rq, rp)
                     parent[Int(child)] = root
+                    rp = root
                 }
             }
             // The highest peak of every connected region is always a marker.
@@ -60,11 +62,56 @@ public enum Markers {
         }
         }
         }
-        let kept = keptA
         var markers = [Int32](repeating: 0, count: n)
         var count: Int32 = 0
-        for i in 0..<n where kept[i] { count += 1; markers[i] = count }
+        for i in 0..<n where keptA[i] { count += 1; markers[i] = count }
         return (markers, Int(count))
+    }
+
+    /// Whether visiting `order` (a padded patch of width `w`) ever starts a second basin — a pixel
+    /// none of whose neighbours was visited before it. When it never does, `significantMaxima`
+    /// would merge nothing and return exactly one marker (the first pixel), so a caller can skip it:
+    /// most components are single nuclei, and this check costs neighbour loads only, no union-find.
+    static func hasSingleBasin(_ order: [Int32], count n: Int, width w: Int, connectivity: Connectivity) -> Bool {
+        guard order.count > 1 else { return true }
+        let offsets = neighbourOffsets(connectivity, width: w)
+        var visitedA = [UInt8](repeating: 0, count: n)
+        return visitedA.withUnsafeMutableBufferPointer { vb in
+            let visited = vb.baseAddress!
+            visited[Int(order[0])] = 1
+            for p32 in order.dropFirst() {
+                let p = Int(p32)
+                var touches = false
+                for o in offsets where visited[p + o] != 0 { touches = true; break }
+                if !touches { return false }
+                visited[p] = 1
+            }
+            return true
+        }
+    }
+
+    /// Mask pixels by descending surface value, then ascending index (packed integer keys, one sort).
+    static func sortedOrder(_ surface: [Float], mask: [UInt8]) -> [Int32] {
+        var keys: [UInt64] = []
+        for i in surface.indices where mask[i] != 0 { keys.append(UInt64(~orderedBits(surface[i])) << 32 | UInt64(i)) }
+        keys.sort()
+        return keys.map { Int32(truncatingIfNeeded: $0 & 0xFFFF_FFFF) }
+    }
+
+    /// Mask pixels by descending integer `value` (≥ 1 on the mask), then ascending index: a counting sort, O(n + max).
+    static func countingOrder(_ value: UnsafePointer<Int32>, mask: UnsafePointer<UInt8>, count n: Int) -> [Int32] {
+        var top: Int32 = 0
+        var total = 0
+        for i in 0..<n where mask[i] != 0 { top = max(top, value[i]); total += 1 }
+        var start = [Int](repeating: 0, count: Int(top) + 2)  // bucket of value v at slot top − v
+        for i in 0..<n where mask[i] != 0 { start[Int(top - value[i]) + 1] += 1 }
+        for b in 0..<(Int(top) + 1) { start[b + 1] += start[b] }
+        var order = [Int32](repeating: 0, count: total)
+        for i in 0..<n where mask[i] != 0 {
+            let b = Int(top - value[i])
+            order[start[b]] = Int32(i); start[b] += 1
+        }
+        return order
     }
 
     /// Float bits mapped to an unsigned integer with the same order.
@@ -73,43 +120,73 @@ public enum Markers {
         return b & 0x8000_0000 != 0 ? ~b : b | 0x8000_0000
     }
 
-    static func neighbourOffsets(_ c: Connectivity) -> [(Int, Int)] {
-        c == .four ? [(-1, 0), (1, 0), (0, -1), (0, 1)]
-                   : [(-1, 0), (1, 0), (0, -1), (0, 1), (-1, -1), (1, -1), (-1, 1), (1, 1)]
+    /// Index offsets of the 4 or 8 neighbours in a row-major plane of width `w`.
+    static func neighbourOffsets(_ c: Connectivity, width w: Int) -> [Int] {
+        c == .four ? [-1, 1, -w, w] : [-1, 1, -w, w, -w - 1, -w + 1, w - 1, w + 1]
+    }
+
+    /// Whether `mask` is zero on its outer ring (what the unchecked neighbour offsets rely on).
+    static func ringIsEmpty(_ mask: [UInt8], width w: Int, height h: Int) -> Bool {
+        for x in 0..<w where mask[x] != 0 || mask[(h - 1) * w + x] != 0 { return false }
+        for y in 0..<h where mask[y * w] != 0 || mask[y * w + w - 1] != 0 { return false }
+        return true
     }
 }
 
-/// Marker-controlled watershed by priority-queue flooding (Meyer): labels grow from the
-/// markers through the mask, lowest `surface` first (FIFO among equal levels), each pixel
-/// taking the label of the neighbour that reached it first. For splitting nuclei, the surface
-/// is the negated distance transform, so basins meet along the necks between touching nuclei.
-/// Pixels outside the mask stay 0; mask pixels no marker can reach stay 0.
+/// Marker-controlled watershed by hierarchical-queue flooding (Meyer): labels grow from the
+/// markers through the mask, lowest `level` first (FIFO within a level; a pixel reached below
+/// the level being flooded joins that level), each pixel taking the label of the neighbour that
+/// reached it first. For splitting nuclei the level is `max d² − d²` of the squared distance
+/// transform, so basins meet along the necks between touching nuclei. Integer levels make the
+/// queue an array of FIFO lists (O(n + levels)) instead of a heap. Pixels outside the mask stay
+/// 0, as do mask pixels no marker can reach. Like `Markers`, it needs a mask that is zero on the
+/// outer ring.
 public enum Watershed {
-    /// Flood `markers` (ids > 0) over `mask`; `levels` is how finely the surface range is quantised.
-    public static func flood(surface: [Float], markers: [Int32], mask: [UInt8], width w: Int, height h: Int,
-                             connectivity: Connectivity = .eight, levels: Int = 1 << 16) -> [Int32] {
+    /// Flood `markers` (ids > 0) over `mask` in order of `levels` (≥ 0).
+    public static func flood(levels: [Int32], markers: [Int32], mask: [UInt8], width w: Int, height h: Int,
+                             connectivity: Connectivity = .eight) -> [Int32] {
         let n = w * h
-        precondition(surface.count == n && markers.count == n && mask.count == n)
-        var lo = Float.greatestFiniteMagnitude, hi = -Float.greatestFiniteMagnitude
-        for i in 0..<n where mask[i] != 0 || markers[i] != 0 { lo = min(lo, surface[i]); hi = max(hi, surface[i]) }
-        let scale = hi > lo ? Float(levels - 1) / (hi - lo) : 0
+        precondition(levels.count == n && markers.count == n && mask.count == n)
+        precondition(Markers.ringIsEmpty(mask, width: w, height: h), "Watershed.flood needs a mask that is zero on the outer ring")
+        var top: Int32 = 0
+        for i in 0..<n where mask[i] != 0 || markers[i] != 0 { precondition(levels[i] >= 0, "levels must be ≥ 0"); top = max(top, levels[i]) }
         var labels = markers
-        var queue = FloodQueue(capacity: n / 4 + 16)
-        let offsets = Markers.neighbourOffsets(connectivity)
-        @inline(__always) func level(_ i: Int) -> UInt32 { UInt32(max(0, (surface[i] - lo) * scale)) }
-        for i in 0..<n where markers[i] != 0 { queue.push(level: level(i), Int32(i)) }
-        while !queue.isEmpty {
-            let (_, p32) = queue.pop()
-            let p = Int(p32), px = p % w, py = p / w, l = labels[p]
-            for (dx, dy) in offsets {
-                let qx = px + dx, qy = py + dy
-                guard qx >= 0, qx < w, qy >= 0, qy < h else { continue }
-                let q = qy * w + qx
-                if labels[q] == 0 && mask[q] != 0 {
-                    labels[q] = l
-                    queue.push(level: level(q), Int32(q))
+        let offsets = Markers.neighbourOffsets(connectivity, width: w)
+        // One FIFO list per level, linked through `next` (each pixel is queued at most once).
+        var head = [Int32](repeating: -1, count: Int(top) + 1), tail = head
+        var next = [Int32](repeating: -1, count: n)
+        head.withUnsafeMutableBufferPointer { hb in
+        tail.withUnsafeMutableBufferPointer { tb in
+        next.withUnsafeMutableBufferPointer { nb in
+        labels.withUnsafeMutableBufferPointer { lb in
+        levels.withUnsafeBufferPointer { vb in
+        mask.withUnsafeBufferPointer { mb in
+            let hd = hb.baseAddress!, tl = tb.baseAddress!, nx = nb.baseAddress!, lab = lb.baseAddress!
+            let lv = vb.baseAddress!, m = mb.baseAddress!
+            var current = 0
+            @inline(__always) func push(_ p: Int) {
+                let l = max(current, Int(lv[p]))
+                if tl[l] < 0 { hd[l] = Int32(p) } else { nx[Int(tl[l])] = Int32(p) }
+                tl[l] = Int32(p)
+            }
+            for i in 0..<n where lab[i] != 0 { push(i) }
+            while current <= Int(top) {
+                let p32 = hd[current]
+                if p32 < 0 { current += 1; continue }
+                let p = Int(p32)
+                hd[current] = nx[p]
+                if hd[current] < 0 { tl[current] = -1 }
+                let l = lab[p]
+                for o in offsets {
+                    let q = p + o
+                    if lab[q] == 0 && m[q] != 0 { lab[q] = l; push(q) }
                 }
             }
+        }
+        }
+        }
+        }
+        }
         }
         return labels
     }

@@ -168,15 +168,22 @@ public final class CellphaseServer: @unchecked Sendable {
     }
 
     func postField(_ request: Request) async throws -> Response {
+        var timing = RequestTiming()
         let q = Query(request)
-        let data = try await body(request)
-        let image = try decodeImage(data, q, pages: false)[0]
         let stage = try q.stage()
         let frame = try q.int("frame")
         let name = q["name"]
+        let body = try await body(request)
+        timing.lap("body")
+        let image = try decodeImage(body, q, contentType: nil, pages: false)[0]
+        timing.lap("decode")
         let analyzer = self.analyzer
-        let result = try await onModel { try analyzer.analyze(image, stage: stage, frame: frame, name: name).result }
-        return try Self.jsonResponse(result)
+        let (result, waited) = try await onModel { try analyzer.analyze(image, stage: stage, frame: frame, name: name).result }
+        timing.lap("model", waitedMs: waited)
+        var response = try Self.jsonResponse(result)
+        timing.lap("encode")
+        response.headers[.serverTiming] = timing.header
+        return response
     }
 
     struct CellsAnswer: Encodable {
@@ -191,11 +198,11 @@ public final class CellphaseServer: @unchecked Sendable {
 
     func postCells(_ request: Request) async throws -> Response {
         let q = Query(request)
-        let data = try await body(request)
-        let crops = try decodeImage(data, q, pages: true)
+        let body = try await body(request)
+        let crops = try decodeImage(body, q, contentType: request.headers[.contentType], pages: true)
         let analyzer = self.analyzer
         let t0 = Date()
-        let answer = try await onModel { () -> CellsAnswer in
+        let (answer, _) = try await onModel { () -> CellsAnswer in
             let r = try analyzer.classify(crops: crops)
             return CellsAnswer(classes: analyzer.classifier.classes,
                                cells: r.enumerated().map { .init(index: $0, className: $1.className, confidence: $1.confidence, probabilities: $1.probabilities) },
@@ -206,10 +213,17 @@ public final class CellphaseServer: @unchecked Sendable {
         return try Self.jsonResponse(a)
     }
 
-    /// Runs on the model thread, mapping its failures to HTTP answers.
-    func onModel<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    /// Runs on the model thread, mapping its failures to HTTP answers; also returns how long the
+    /// job waited in the queue (ms).
+    func onModel<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> (T, Double) {
+        let queued = DispatchTime.now().uptimeNanoseconds
+        let started = StartTime()
         do {
-            return try await worker.run(timeout: options.timeoutSeconds, body)
+            let r = try await worker.run(timeout: options.timeoutSeconds) { () throws -> T in
+                started.mark()
+                return try body()
+            }
+            return (r, started.millisecondsSince(queued))
         } catch let e as WorkerError {
             switch e {
             case .queueFull(let c): throw APIError(.serviceUnavailable, "busy: \(c) requests already waiting for the model; retry later")
@@ -224,23 +238,32 @@ public final class CellphaseServer: @unchecked Sendable {
         }
     }
 
-    /// The request body, at most `maxBodyBytes` (413 beyond, checked on Content-Length first).
-    func body(_ request: Request) async throws -> Data {
+    /// The request body, at most `maxBodyBytes` (413 beyond, checked on Content-Length first). The
+    /// buffer is sized from Content-Length up front, so an 8 MiB field is received into one
+    /// allocation instead of a buffer that doubles (and copies) its way up.
+    func body(_ request: Request) async throws -> ByteBuffer {
         let limit = options.maxBodyBytes
-        if let cl = request.headers[.contentLength].flatMap({ Int($0) }), cl > limit {
+        let announced = request.headers[.contentLength].flatMap { Int($0) }
+        if let cl = announced, cl > limit {
             throw APIError(.contentTooLarge, "body of \(cl) bytes is over the limit of \(limit) bytes (--max-body-mb)")
         }
-        do {
-            let buffer = try await request.body.collect(upTo: limit)
-            return Data(buffer.readableBytesView)
-        } catch is NIOTooManyBytesError {
-            throw APIError(.contentTooLarge, "body is over the limit of \(limit) bytes (--max-body-mb)")
+        var buffer = ByteBufferAllocator().buffer(capacity: min(announced ?? 0, limit))
+        for try await chunk in request.body {
+            guard buffer.readableBytes + chunk.readableBytes <= limit else {
+                throw APIError(.contentTooLarge, "body is over the limit of \(limit) bytes (--max-body-mb)")
+            }
+            buffer.writeImmutableBuffer(chunk)
         }
+        return buffer
     }
 
-    /// A field or crops from the body: raw when `width`/`height`/`dtype` are given, else TIFF/PNG by signature.
-    func decodeImage(_ data: Data, _ q: Query, pages: Bool) throws -> [Image] {
-        guard !data.isEmpty else { throw APIError(.badRequest, "empty body: send a TIFF, a PNG or raw samples with width, height and dtype") }
+    /// A field or crops from the body: raw when `width`/`height`/`dtype` are given (decoded straight
+    /// from the receive buffer), parts of a `multipart/form-data` body (crops only), else TIFF/PNG by signature.
+    func decodeImage(_ body: ByteBuffer, _ q: Query, contentType: String?, pages: Bool) throws -> [Image] {
+        guard body.readableBytes > 0 else { throw APIError(.badRequest, "empty body: send a TIFF, a PNG or raw samples with width, height and dtype") }
+        if pages, let contentType, contentType.lowercased().hasPrefix("multipart/form-data") {
+            return try decodeMultipart(body, contentType: contentType, q)
+        }
         do {
             if q["width"] != nil || q["height"] != nil || q["dtype"] != nil {
                 guard let w = try q.int("width"), let h = try q.int("height"), w > 0, h > 0 else {
@@ -254,29 +277,59 @@ public final class CellphaseServer: @unchecked Sendable {
                 }
                 let crop = w * h * format.bitDepth / 8
                 guard w <= ImageFile.maxSamples / h else { throw APIError(.badRequest, "\(w)×\(h) is too large") }
+                let size = body.readableBytes
                 if !pages {
-                    guard data.count == crop else {
-                        throw APIError(.badRequest, "raw \(format.rawValue) \(w)×\(h) needs \(crop) bytes, body has \(data.count)")
+                    guard size == crop else {
+                        throw APIError(.badRequest, "raw \(format.rawValue) \(w)×\(h) needs \(crop) bytes, body has \(size)")
                     }
-                    return [try ImageFile.decodeRaw(data, width: w, height: h, format: format, name: "body")]
+                    return [try body.withUnsafeReadableBytes { try ImageFile.decodeRaw(bytes: $0, width: w, height: h, format: format, name: "body") }]
                 }
-                guard data.count % crop == 0 else {
-                    throw APIError(.badRequest, "body of \(data.count) bytes is not a whole number of \(w)×\(h) \(format.rawValue) crops (\(crop) bytes each)")
+                guard size % crop == 0 else {
+                    throw APIError(.badRequest, "body of \(size) bytes is not a whole number of \(w)×\(h) \(format.rawValue) crops (\(crop) bytes each)")
                 }
-                let n = data.count / crop
+                let n = size / crop
                 if let count = try q.int("count"), count != n { throw APIError(.badRequest, "count=\(count) but the body holds \(n) crops") }
-                return try (0..<n).map { i in
-                    try ImageFile.decodeRaw(data.subdata(in: (data.startIndex + i * crop)..<(data.startIndex + (i + 1) * crop)),
-                                            width: w, height: h, format: format, name: "body crop \(i)")
+                return try body.withUnsafeReadableBytes { all in
+                    try (0..<n).map { i in
+                        try ImageFile.decodeRaw(bytes: UnsafeRawBufferPointer(rebasing: all[(i * crop)..<((i + 1) * crop)]),
+                                                width: w, height: h, format: format, name: "body crop \(i)")
+                    }
                 }
             }
-            guard ImageFileFormat.detect(bytes: data) != nil else {
-                throw APIError(.unsupportedMediaType, "body is neither TIFF nor PNG; for raw samples give width, height and dtype")
-            }
-            return pages ? try ImageFile.decodePages(data, name: "body") : [try ImageFile.decode(data, name: "body")]
+            return try decodeFile(Data(body.readableBytesView), name: "body", pages: pages)
         } catch let e as ImagingError {
             throw APIError(.badRequest, e.localizedDescription)
         }
+    }
+
+    /// A TIFF or PNG recognised by its signature: every page (`pages`) or the first.
+    func decodeFile(_ data: Data, name: String, pages: Bool) throws -> [Image] {
+        guard ImageFileFormat.detect(bytes: data) != nil else {
+            throw APIError(.unsupportedMediaType, "\(name) is neither TIFF nor PNG; for raw samples give width, height and dtype")
+        }
+        do {
+            return pages ? try ImageFile.decodePages(data, name: name) : [try ImageFile.decode(data, name: name)]
+        } catch let e as ImagingError {
+            throw APIError(.badRequest, e.localizedDescription)
+        }
+    }
+
+    /// Crops sent as `multipart/form-data` (several files in one body, as browsers, `curl -F` and
+    /// Python `requests(files=…)` send them): every part is a TIFF (all pages) or PNG, in order.
+    func decodeMultipart(_ body: ByteBuffer, contentType: String, _ q: Query) throws -> [Image] {
+        let parts: [MultipartBody.Part]
+        do { parts = try MultipartBody.parse(Data(body.readableBytesView), contentType: contentType) } catch let e as MultipartBody.ParseError {
+            throw APIError(.badRequest, e.description)
+        }
+        guard !parts.isEmpty else { throw APIError(.badRequest, "multipart body holds no parts: send one crop file per part") }
+        var crops: [Image] = []
+        for (i, part) in parts.enumerated() {
+            let name = part.filename ?? part.name ?? "part \(i + 1)"
+            guard !part.body.isEmpty else { throw APIError(.badRequest, "\(name) is empty") }
+            crops += try decodeFile(part.body, name: name, pages: true)
+        }
+        if let count = try q.int("count"), count != crops.count { throw APIError(.badRequest, "count=\(count) but the parts hold \(crops.count) crops") }
+        return crops
     }
 
     /// Query parameters.

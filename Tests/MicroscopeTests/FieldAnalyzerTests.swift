@@ -76,7 +76,10 @@ final class FieldAnalyzerTests: XCTestCase {
         }
         var best = 0.0, rightDirect = 0, matched = 0
         var agreements: [Double: Double] = [:]
-        for (noise, margin): (Float, Double) in [(120, 1.0), (120, 1.5)] {
+        // The framing a bundle trained on these crops records (measured on the training crops).
+        let measured = try XCTUnwrap(CropFraming.measure(data)).bboxScale
+        var boxAndSource = (0.0, 0.0)  // median segmented bbox side in the field, median source crop side
+        for (noise, margin): (Float, Double) in [(120, 1.0), (120, 1.5), (120, measured)] {
         var o = SyntheticFieldOptions()
         o.width = 1536; o.height = 1536; o.count = sources.count; o.touchingPairs = 0; o.seed = 9; o.noiseSigma = noise
         let field = try SyntheticField.generate(sources: sources, options: o)
@@ -104,6 +107,7 @@ final class FieldAnalyzerTests: XCTestCase {
         print(String(format: "margin %.1f noise %.0f: placed %d, matched %d, agreement %.3f, direct accuracy %.3f (trained in %.1f s)",
                      margin, noise, field.nuclei.count, pairs.count, agreement, Double(rightDirect) / Double(pairs.count), Date().timeIntervalSince(t0)))
         print("field crop sides", sides.sorted()[sides.count / 2], "source sides", srcSides.sorted()[srcSides.count / 2], fieldCounts)
+        boxAndSource = (Double(sides.sorted()[sides.count / 2]) / 1.5, Double(srcSides.sorted()[srcSides.count / 2]))
         }
         let agreement = agreements[1.0]!
         _ = best
@@ -115,6 +119,15 @@ final class FieldAnalyzerTests: XCTestCase {
         // how robust the small model is to re-framing; what must hold is clear agreement and the ordering below.
         XCTAssertGreaterThanOrEqual(agreement, 0.7)
         XCTAssertGreaterThan(agreement, agreements[1.5]!)
+        // The framing measured on the training crops (1.21× here), which the analyzer uses for a bundle that records
+        // it, reproduces the training crops' geometry in the field: its crop side is the source crops' side.
+        print(String(format: "measured training framing %.2f×: agreement %.3f; field bbox %.1f px × %.2f = %.1f px, source crops %.0f px",
+                     measured, agreements[measured]!, boxAndSource.0, measured, boxAndSource.0 * measured, boxAndSource.1))
+        XCTAssertEqual(boxAndSource.0 * measured, boxAndSource.1, accuracy: 0.1 * boxAndSource.1)
+        // Its agreement (0.66 measured) beats 1.5× (0.46) but not the tighter 1.0× (0.82): SyntheticField keeps only
+        // each crop's nucleus (soft mask) on a synthetic background, so a crop as wide as the training crop shows more
+        // background that the training crop did not have. On a real field the surroundings are real.
+        XCTAssertGreaterThan(agreements[measured]!, agreements[1.5]!)
     }
 
     /// Saved model folders load back to the same classifier (the single loading path).

@@ -60,6 +60,55 @@ final class AlgorithmTests: XCTestCase {
         }
     }
 
+    /// Run-length components: the same objects, in the same order, as the pixel labelling.
+    func testRunComponentsMatchPixelLabelling() {
+        for (i, (w, h)) in [(1, 1), (7, 5), (13, 17), (31, 9), (33, 33), (1, 19), (23, 1), (200, 150)].enumerated() {
+            for density in [0.3, 0.5, 0.62] {
+                let m = randomMask(w, h, density: density, seed: 500 + UInt64(i * 10) + UInt64(density * 100))
+                for c in [Connectivity.four, .eight] {
+                    let ref = ConnectedComponents.label(m, width: w, height: h, connectivity: c)
+                    let comps = RunComponents.components(mask: m, width: w, height: h, connectivity: c)
+                    XCTAssertEqual(comps.count, ref.count, "\(w)×\(h) density \(density) \(c)")
+                    var got = [Int32](repeating: 0, count: w * h)
+                    for (k, comp) in comps.enumerated() {
+                        for r in comp.runs { for x in Int(r.x0)..<Int(r.x1) { got[Int(r.y) * w + x] = Int32(k + 1) } }
+                        XCTAssertEqual(comp.area, comp.runs.reduce(0) { $0 + Int($1.x1 - $1.x0) })
+                    }
+                    XCTAssertEqual(got, ref.labels, "\(w)×\(h) density \(density) \(c)")
+                    // The plane form gives the same runs as the mask form.
+                    let plane = m.map { Float($0) * 10 }
+                    XCTAssertEqual(RunComponents.components(plane: plane, width: w, height: h, threshold: 5, connectivity: c).map(\.area),
+                                   comps.map(\.area))
+                }
+            }
+        }
+    }
+
+    /// The single-basin shortcut agrees with the full marker search: whenever it says one basin,
+    /// the search finds exactly one marker (random blobs, one or several maxima).
+    func testSingleBasinShortcutAgreesWithMarkerSearch() {
+        var singles = 0, several = 0
+        for seed in 0..<60 {
+            var g = SeededGenerator(seed: 900 + UInt64(seed))
+            let w = 40, h = 32
+            var m = [UInt8](repeating: 0, count: w * h)
+            for _ in 0..<(1 + seed % 3) {  // one to three overlapping discs
+                let cx = 8 + g.int(below: 24), cy = 8 + g.int(below: 16), r = 4 + g.int(below: 5)
+                for y in 1..<(h - 1) { for x in 1..<(w - 1) where (x - cx) * (x - cx) + (y - cy) * (y - cy) <= r * r { m[y * w + x] = 1 } }
+            }
+            let d2 = DistanceTransform.squared(m, width: w, height: h).map { Int32($0) }
+            let order = d2.withUnsafeBufferPointer { db in m.withUnsafeBufferPointer { Markers.countingOrder(db.baseAddress!, mask: $0.baseAddress!, count: w * h) } }
+            for c in [Connectivity.four, .eight] {
+                let (_, k) = Markers.significantMaxima(d2.map { Float($0).squareRoot() }, mask: m, width: w, height: h,
+                                                       minHeight: 1.5, minDistance: 6, connectivity: c, order: order)
+                if Markers.hasSingleBasin(order, count: w * h, width: w, connectivity: c) {
+                    XCTAssertEqual(k, 1, "seed \(seed) \(c)"); singles += 1
+                } else if k > 1 { several += 1 }
+            }
+        }
+        XCTAssertGreaterThan(singles, 10); XCTAssertGreaterThan(several, 5)
+    }
+
     func testDistanceTransformMatchesBruteForce() {
         for (i, (w, h)) in [(1, 1), (9, 7), (15, 21), (37, 11), (1, 13), (29, 29)].enumerated() {
             for density in [0.5, 0.9, 0.98] {

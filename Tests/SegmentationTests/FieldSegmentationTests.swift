@@ -35,9 +35,10 @@ final class FieldSegmentationTests: XCTestCase {
         for _ in 0..<5 { result = try seg.segment(field.image); times.append(result.timings.total) }
         let s = score(field, result)
         let t = result.timings
-        print(String(format: "SEGMENT 2048x2048 nuclei=%d parts=%d objects=%d recall=%.3f precision=%.3f touching split %d/%d; ms median %.1f min %.1f (pre %.1f thr %.1f cc %.1f split %.1f measure %.1f)",
+        print(String(format: "SEGMENT 2048x2048 nuclei=%d parts=%d objects=%d recall=%.3f precision=%.3f touching split %d/%d; ms median %.1f min %.1f",
                      field.nuclei.count, field.nuclei.reduce(0) { $0 + $1.parts.count }, result.objects.count, s.recall, s.precision,
-                     s.splitPairs, field.touchingPairs.count, times.sorted()[2], times.min()!, t.preprocess, t.threshold, t.components, t.split, t.measure))
+                     s.splitPairs, field.touchingPairs.count, times.sorted()[2], times.min()!)
+              + " (" + t.stages.map { "\($0.name) " + String(format: "%.1f", $0.ms) }.joined(separator: ", ") + ")")
         if ProcessInfo.processInfo.environment["SEG_OVERLAY"] != nil {
             try Overlay.writePNG(field: field.image, labels: result.labels, to: URL(fileURLWithPath: "/tmp/seg-overlay.png"))
             let ov = try Overlay.render(field: field.image, labels: result.labels)

@@ -91,18 +91,20 @@ public struct BundleInfo: Sendable, Codable, Hashable {
     public var parameterCount: Int
     /// SHA-256 of `model.safetensors`, checked on load.
     public var weightsSHA256: String
+    /// How the training crops framed their nucleus (nil in bundles written before it was recorded).
+    public var cropFraming: CropFraming?
 
     public static let formatVersion = 1
 
     enum CodingKeys: String, CodingKey {
         case format, cellphaseVersion = "cellphase_version", created, model, classes, preprocessing, augmentation
         case data, seed, training, testMetrics = "test_metrics", parameterCount = "parameter_count"
-        case weightsSHA256 = "weights_sha256"
+        case weightsSHA256 = "weights_sha256", cropFraming = "crop_framing"
     }
 
     public init(model: ModelConfig, classes: [String], preprocessing: PreprocessSettings,
                 augmentation: AugmentationSettings?, data: DataProvenance?, seed: UInt64,
-                training: TrainingSummary? = nil, testMetrics: EvaluationReport? = nil) {
+                training: TrainingSummary? = nil, testMetrics: EvaluationReport? = nil, cropFraming: CropFraming? = nil) {
         self.format = Self.formatVersion
         self.cellphaseVersion = CellphaseVersion.current
         self.created = ISO8601DateFormatter().string(from: Date())
@@ -110,6 +112,7 @@ public struct BundleInfo: Sendable, Codable, Hashable {
         self.augmentation = augmentation; self.data = data; self.seed = seed
         self.training = training; self.testMetrics = testMetrics
         self.parameterCount = 0; self.weightsSHA256 = ""
+        self.cropFraming = cropFraming
     }
 
     // Decoding `EvaluationReport` back (its synthesised init would need `CodingKeys` it keeps private): decode
@@ -129,5 +132,6 @@ public struct BundleInfo: Sendable, Codable, Hashable {
         testMetrics = try? c.decodeIfPresent(EvaluationReport.self, forKey: .testMetrics)
         parameterCount = try c.decode(Int.self, forKey: .parameterCount)
         weightsSHA256 = try c.decode(String.self, forKey: .weightsSHA256)
+        cropFraming = try c.decodeIfPresent(CropFraming.self, forKey: .cropFraming)
     }
 }

@@ -93,7 +93,7 @@ public enum SGANExperiment {
             initWeights: nil)
         let info = BundleInfo(model: r.discriminator.config.modelConfig, classes: data.dataset.classes,
                               preprocessing: data.settings, augmentation: options.augmentation, data: provenance,
-                              seed: options.seed, training: training, testMetrics: run.report)
+                              seed: options.seed, training: training, testMetrics: run.report, cropFraming: CropFraming.measure(data))
         let bundle = dir.appendingPathComponent("sgan.\(ModelBundle.fileExtension)")
         try ModelBundle.save(model: r.discriminator, info: info, to: bundle)
         try AtomicFile.write(SafeTensors.encode(r.generator.stateTensors(), metadata: ["format": "cellphase-sgan-generator"]),

@@ -56,7 +56,7 @@ public struct TrainingRun {
             validationImages: split.validation.count, testImages: split.test.count, initWeights: initWeights?.path)
         let info = BundleInfo(model: config, classes: data.dataset.classes, preprocessing: data.settings,
                               augmentation: options.augmentation, data: provenance, seed: options.seed,
-                              training: training, testMetrics: test)
+                              training: training, testMetrics: test, cropFraming: CropFraming.measure(data))
         let bundleURL = out.appendingPathComponent("\(config.architecture).\(ModelBundle.fileExtension)")
         let saved = try ModelBundle.save(model: model, info: info, to: bundleURL)
 

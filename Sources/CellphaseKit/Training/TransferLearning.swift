@@ -285,6 +285,6 @@ public struct TransferLearning {
             testImages: r.testCount, initWeights: source.url.path)
         return BundleInfo(model: fold.model.modelConfig, classes: data.dataset.classes, preprocessing: data.settings,
                           augmentation: options.augmentation, data: provenance, seed: options.seed,
-                          training: training, testMetrics: r.report)
+                          training: training, testMetrics: r.report, cropFraming: CropFraming.measure(data))
     }
 }
