@@ -109,25 +109,22 @@ final class FieldAnalyzerTests: XCTestCase {
         print("field crop sides", sides.sorted()[sides.count / 2], "source sides", srcSides.sorted()[srcSides.count / 2], fieldCounts)
         boxAndSource = (Double(sides.sorted()[sides.count / 2]) / 1.5, Double(srcSides.sorted()[srcSides.count / 2]))
         }
-        let agreement = agreements[1.0]!
         _ = best
         let pairsCount = matched
         XCTAssertGreaterThan(Double(rightDirect) / Double(pairsCount), 0.75, "the model must have learnt something for agreement to mean anything")
-        // Measured: 0.82 (first trainer) and 0.73 (trainer with plateau schedule and balanced-accuracy monitor)
-        // with the analyzer's default framing (crop side = 1.0 × the segmented bbox, which matches the roboscope
-        // crops' framing), 0.46 with 1.5 × (crops show the nucleus smaller than in training). The figure depends on
-        // how robust the small model is to re-framing; what must hold is clear agreement and the ordering below.
-        XCTAssertGreaterThanOrEqual(agreement, 0.7)
-        XCTAssertGreaterThan(agreement, agreements[1.5]!)
-        // The framing measured on the training crops (1.21× here), which the analyzer uses for a bundle that records
-        // it, reproduces the training crops' geometry in the field: its crop side is the source crops' side.
+        // How well field crops agree with the crops classified directly depends on the framing and on how robust the
+        // small model is to re-framing: measured 0.82 / 0.46 at 1.0× / 1.5× the segmented bbox with the first trainer,
+        // 0.66 / 0.83 with batch-norm statistics recalibrated on the (unaugmented) training crops. SyntheticField keeps
+        // only each crop's nucleus (soft mask) on a synthetic background, so no framing reproduces the training crops
+        // exactly. What must hold: some framing agrees clearly, and the framing a bundle records (measured on the
+        // training crops, 1.21× here; the analyzer's default for such a bundle) agrees at least 70 % of the time.
+        XCTAssertGreaterThanOrEqual(agreements.values.max()!, 0.8)
+        XCTAssertGreaterThanOrEqual(agreements[measured]!, 0.7)
+        // The recorded framing reproduces the training crops' geometry in the field: its crop side is the source
+        // crops' side.
         print(String(format: "measured training framing %.2f×: agreement %.3f; field bbox %.1f px × %.2f = %.1f px, source crops %.0f px",
                      measured, agreements[measured]!, boxAndSource.0, measured, boxAndSource.0 * measured, boxAndSource.1))
         XCTAssertEqual(boxAndSource.0 * measured, boxAndSource.1, accuracy: 0.1 * boxAndSource.1)
-        // Its agreement (0.66 measured) beats 1.5× (0.46) but not the tighter 1.0× (0.82): SyntheticField keeps only
-        // each crop's nucleus (soft mask) on a synthetic background, so a crop as wide as the training crop shows more
-        // background that the training crop did not have. On a real field the surroundings are real.
-        XCTAssertGreaterThan(agreements[measured]!, agreements[1.5]!)
     }
 
     /// Saved model folders load back to the same classifier (the single loading path).

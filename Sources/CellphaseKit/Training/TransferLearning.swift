@@ -206,8 +206,10 @@ public struct TransferLearning {
             for (_, conv) in model.convolutions.suffix(layers) { conv.unfreeze() }
             try run(epochs: options.fineTuneEpochs, learningRate: options.fineTuneLearningRate, seed: options.seed &+ 1)
             fineTuneKept = true
+            // A tie does not beat: with batch norm recalibrated before validation, even wrecked convolutions can
+            // still separate a small validation set perfectly.
             if let before = headBest.score, let after = validationScore(model, data: data, train: train, validation: validation),
-               after < before {
+               after <= before {
                 for (p, v) in Swift.zip(model.parameters, headBest.state) { p.value = v }
                 bestEpoch = headBest.epoch
                 fineTuneKept = false
