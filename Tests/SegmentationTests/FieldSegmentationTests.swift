@@ -8,18 +8,20 @@ import Datasets
 final class FieldSegmentationTests: XCTestCase {
     /// Scores a segmentation against the field's parts (one expected object per chromatin mass).
     func score(_ field: SyntheticField, _ result: SegmentationResult, maxDistance: Double = 10)
-        -> (recall: Double, precision: Double, splitPairs: Int) {
+        -> (recall: Double, precision: Double, splitPairs: Int, unsplit: [Int]) {
         var expected: [(Double, Double)] = [], owner: [Int] = []
         for n in field.nuclei { for p in n.parts { expected.append((p[0], p[1])); owner.append(n.index) } }
         let m = match(expected, result.objects, maxDistance: maxDistance)
         var objectsOf: [Int: Set<Int>] = [:]  // nucleus index → matched object indices
         for (e, o) in m { objectsOf[owner[e], default: []].insert(o) }
         // A pair is split when both nuclei were found, by different objects.
-        let split = field.touchingPairs.filter { p in
-            guard let a = objectsOf[p.a], let b = objectsOf[p.b] else { return false }
-            return a.isDisjoint(with: b)
-        }.count
-        return (Double(m.count) / Double(max(1, expected.count)), Double(m.count) / Double(max(1, result.objects.count)), split)
+        let unsplit = field.touchingPairs.indices.filter { k in
+            let p = field.touchingPairs[k]
+            guard let a = objectsOf[p.a], let b = objectsOf[p.b] else { return true }
+            return !a.isDisjoint(with: b)
+        }
+        return (Double(m.count) / Double(max(1, expected.count)), Double(m.count) / Double(max(1, result.objects.count)),
+                field.touchingPairs.count - unsplit.count, unsplit)
     }
 
     func testRealCropFieldRecallPrecisionAndTouchingPairs() throws {
@@ -44,7 +46,8 @@ final class FieldSegmentationTests: XCTestCase {
             let ov = try Overlay.render(field: field.image, labels: result.labels)
             for (k, p) in field.touchingPairs.enumerated() {
                 let n = field.nuclei[p.a]
-                print("PAIR \(k): \(n.className) \(n.parts.count) parts + \(field.nuclei[p.b].className) \(field.nuclei[p.b].parts.count) parts")
+                print("PAIR \(k) at (\(Int(n.centroidX)), \(Int(n.centroidY))): \(n.className) \(n.parts.count) parts + "
+                      + "\(field.nuclei[p.b].className) \(field.nuclei[p.b].parts.count) parts, " + (s.unsplit.contains(k) ? "NOT split" : "split"))
                 let tile = CropExtractor.cut(ov, x0: Int(n.centroidX) - 80, y0: Int(n.centroidY) - 80, side: 160, padding: .constant(0))
                 try PNGCodec.write(tile, to: URL(fileURLWithPath: "/tmp/seg-pair\(k).png"))
             }
