@@ -92,6 +92,16 @@ extension FieldSegmentationTests {
         let s = score(field, r)
         print(String(format: "SEGMENT synthetic 1024x768 nuclei=%d objects=%d recall=%.3f precision=%.3f split %d/%d ms %.1f",
                      field.nuclei.count, r.objects.count, s.recall, s.precision, s.splitPairs, field.touchingPairs.count, r.timings.total))
+        if ProcessInfo.processInfo.environment["SEG_OVERLAY"] != nil {
+            let ov = try Overlay.render(field: field.image, labels: r.labels)
+            for (k, p) in field.touchingPairs.enumerated() {
+                let n = field.nuclei[p.a]
+                print("SMALL PAIR \(k) at (\(Int(n.centroidX)), \(Int(n.centroidY))): \(n.className) + \(field.nuclei[p.b].className), "
+                      + (s.unsplit.contains(k) ? "NOT split" : "split"))
+                let tile = CropExtractor.cut(ov, x0: Int(n.centroidX) - 80, y0: Int(n.centroidY) - 80, side: 160, padding: .constant(0))
+                try PNGCodec.write(tile, to: URL(fileURLWithPath: "/tmp/seg-small-pair\(k).png"))
+            }
+        }
         XCTAssertGreaterThanOrEqual(s.recall, 0.95)
         XCTAssertGreaterThanOrEqual(s.precision, 0.95)
         // Ids are 1…n in the label image, features consistent with it.
