@@ -98,8 +98,10 @@ enum ComponentSplitter {
 
     /// Splits touching nuclei: significant maxima of the distance as markers (visited in a
     /// counting-sort order of d²; skipped when the component has a single regional maximum),
-    /// then a watershed on `max d² − d²`. One marker: one part.
-    static func split(_ p: inout ComponentPatch, options: SegmentationOptions) {
+    /// then a watershed on `max d² − d²`. One marker: one part — unless the component is concave
+    /// (solidity below `options.brightCoreSolidity`) and `BrightCoreSplit` finds a bright core
+    /// pressed against a dimmer nucleus (global thresholds only: it needs the corrected plane).
+    static func split(_ p: inout ComponentPatch, options: SegmentationOptions, foreground: Foreground, fieldWidth w: Int) {
         let n = p.width * p.height
         p.sub = p.mask.map { Int32($0) }
         p.parts = 1
@@ -108,17 +110,34 @@ enum ComponentSplitter {
             p.mask.withUnsafeBufferPointer { Markers.countingOrder(db.baseAddress!, mask: $0.baseAddress!, count: n) }
         }
         guard let first = order.first else { return }
-        // One regional maximum: one nucleus, nothing to split.
-        if Markers.hasSingleBasin(order, count: n, width: p.width, connectivity: options.connectivity) { return }
+        // One regional maximum: one nucleus by distance.
+        if Markers.hasSingleBasin(order, count: n, width: p.width, connectivity: options.connectivity) {
+            splitBrightCore(&p, peak: Int(first), options: options, foreground: foreground, fieldWidth: w)
+            return
+        }
         let dist = p.d2.map { Float($0).squareRoot() }
         let (markers, k) = Markers.significantMaxima(dist, mask: p.mask, width: p.width, height: p.height,
                                                      minHeight: options.minMarkerHeight, minDistance: options.minMarkerDistance,
                                                      connectivity: options.connectivity, order: order)
-        guard k > 1 else { return }
+        guard k > 1 else {
+            splitBrightCore(&p, peak: Int(first), options: options, foreground: foreground, fieldWidth: w)
+            return
+        }
         let top = p.d2[Int(first)]
         let levels = p.d2.map { top - min($0, top) }
         p.sub = Watershed.flood(levels: levels, markers: markers, mask: p.mask, width: p.width, height: p.height,
                                 connectivity: options.connectivity)
+        p.parts = k
+    }
+
+    /// `BrightCoreSplit` on a component the distance left whole, when it is concave enough.
+    static func splitBrightCore(_ p: inout ComponentPatch, peak: Int, options: SegmentationOptions, foreground: Foreground, fieldWidth w: Int) {
+        guard options.brightCoreSolidity > 0, case let .plane(plane, threshold: t) = foreground.source,
+              Solidity.of(p.mask, width: p.width, height: p.height) < options.brightCoreSolidity,
+              let (labels, k) = BrightCoreSplit.split(mask: p.mask, d2: p.d2, width: p.width, height: p.height, x0: p.x0, y0: p.y0,
+                                                      peak: peak, plane: plane, threshold: t, fieldWidth: w,
+                                                      connectivity: options.connectivity) else { return }
+        p.sub = labels
         p.parts = k
     }
 

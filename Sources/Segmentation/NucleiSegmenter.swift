@@ -76,7 +76,7 @@ public struct NucleiSegmenter: Sendable {
                 Self.forEach(components.count) { c in if pp[c] != nil { ComponentSplitter.distance(&pp[c]!) } }
             }
             t.distance = clock.lap()
-            Self.forEach(components.count) { c in if pp[c] != nil { ComponentSplitter.split(&pp[c]!, options: opts) } }
+            Self.forEach(components.count) { c in if pp[c] != nil { ComponentSplitter.split(&pp[c]!, options: opts, foreground: foreground, fieldWidth: w) } }
             t.watershed = clock.lap()
             raw.withUnsafeBufferPointer { rb in
                 let r = rb.baseAddress!

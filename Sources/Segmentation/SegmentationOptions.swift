@@ -36,6 +36,11 @@ public struct SegmentationOptions: Sendable, Hashable {
     public var minMarkerHeight: Float = 1.5
     /// …and lies at least this many pixels from that maximum.
     public var minMarkerDistance: Float = 6
+    /// Components the distance leaves whole but less convex than this (pixels over convex-hull
+    /// area) are searched for a bright core pressed against a dimmer nucleus — a metaphase plate
+    /// against an interphase nucleus, whose neck is as wide as the plate (`BrightCoreSplit`);
+    /// 0 disables. Global thresholds only (the adaptive threshold has no plane to look at).
+    public var brightCoreSolidity: Double = 0.92
     /// Objects smaller than this (pixels) are dropped (noise, debris).
     public var minArea: Int = 60
     /// Objects larger than this are dropped (clumps, artefacts); nil: no limit.
