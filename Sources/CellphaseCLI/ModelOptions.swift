@@ -126,7 +126,7 @@ struct TrainingOptions: ParsableArguments {
         var r = (try? ModelRegistry.entry(architecture))?.recipe ?? .standard
         if let epochs { r.epochs = epochs }
         if let lr { r.learningRate = lr }
-        if let schedule { r.schedule = schedule }
+        if let schedule, let parsed = SupervisedTrainer.Schedule(name: schedule) { r.schedule = parsed }
         if let patience { r.patience = patience }
         return r
     }
@@ -137,7 +137,7 @@ struct TrainingOptions: ParsableArguments {
         o.epochs = r.epochs
         o.batchSize = batchSize
         o.learningRate = r.learningRate
-        o.schedule = SupervisedTrainer.Schedule(name: r.schedule) ?? .plateau
+        o.schedule = r.schedule
         o.monitor = SupervisedTrainer.Monitor(rawValue: monitor) ?? .balancedAccuracy
         o.earlyStopping = r.patience > 0 ? .init(patience: r.patience, warmup: warmup) : nil
         o.augmentation = noAugment ? nil : .paper
@@ -155,7 +155,7 @@ struct TrainingOptions: ParsableArguments {
             return Set(values).count <= 1 ? values.first ?? "" : zip(recipes, values).map { "\($0.0): \($1)" }.joined(separator: "; ")
         }
         return [("input", "\(size)×\(size) px, 1st–99.8th percentile → [0, 1]"), ("epochs (max)", each { "\($0.epochs)" }),
-         ("batch size", "\(batchSize)"), ("optimiser", each { "Adam, learning rate \($0.learningRate)" }), ("schedule", each(\.schedule)),
+         ("batch size", "\(batchSize)"), ("optimiser", each { "Adam, learning rate \($0.learningRate)" }), ("schedule", each(\.schedule.name)),
          ("early stopping", each { $0.patience > 0 ? "on \(monitor), patience \($0.patience), warm-up \(warmup) epochs" : "off" }),
          ("class weights", noClassWeights ? "none" : "balanced (when counts differ)"),
          ("augmentation", noAugment ? "none" : "rotation ±30°, flips, shift 10 %, zoom 0.9–1.1, brightness 1.0–1.3"),

@@ -198,7 +198,7 @@ struct SGANGridCommand: ParsableCommand {
         var o = SupervisedTrainer.Options()
         o.epochs = baselineEpochs
         o.learningRate = ModelRegistry.Recipe.lowDepth.learningRate
-        o.schedule = SupervisedTrainer.Schedule(name: ModelRegistry.Recipe.lowDepth.schedule) ?? .constant
+        o.schedule = ModelRegistry.Recipe.lowDepth.schedule
         o.seed = seed
         o.earlyStopping = .init(patience: max(10, baselineEpochs / 5), warmup: 15)
         let draw = try Budget.draw(labels: data.labels, classNames: data.dataset.classes, from: trainRows,

@@ -74,7 +74,7 @@ final class FieldAnalyzerTests: XCTestCase {
         let sources = try held.samples.indices.map { i in
             SourceCrop(image: try ImageFile.read(held.samples[i].files[0]), className: held.classes[held.labels[i]], file: held.samples[i].files[0])
         }
-        var best = 0.0, rightDirect = 0, matched = 0
+        var rightDirect = 0, matched = 0
         var agreements: [Double: Double] = [:]
         // The framing a bundle trained on these crops records (measured on the training crops).
         let measured = try XCTUnwrap(CropFraming.measure(data)).bboxScale
@@ -102,14 +102,12 @@ final class FieldAnalyzerTests: XCTestCase {
         }
         matched = pairs.count
         let agreement = Double(agree) / Double(pairs.count)
-        best = max(best, agreement)
         agreements[margin] = agreement
         print(String(format: "margin %.1f noise %.0f: placed %d, matched %d, agreement %.3f, direct accuracy %.3f (trained in %.1f s)",
                      margin, noise, field.nuclei.count, pairs.count, agreement, Double(rightDirect) / Double(pairs.count), Date().timeIntervalSince(t0)))
         print("field crop sides", sides.sorted()[sides.count / 2], "source sides", srcSides.sorted()[srcSides.count / 2], fieldCounts)
         boxAndSource = (Double(sides.sorted()[sides.count / 2]) / 1.5, Double(srcSides.sorted()[srcSides.count / 2]))
         }
-        _ = best
         let pairsCount = matched
         XCTAssertGreaterThan(Double(rightDirect) / Double(pairsCount), 0.75, "the model must have learnt something for agreement to mean anything")
         // How well field crops agree with the crops classified directly depends on the framing and on how robust the

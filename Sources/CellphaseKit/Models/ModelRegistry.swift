@@ -78,17 +78,16 @@ public enum ModelRegistry {
     public struct Recipe: Sendable, Hashable {
         public var epochs: Int
         public var learningRate: Float
-        /// `constant`, `plateau` or `cosine` (`SupervisedTrainer.Schedule(name:)`).
-        public var schedule: String
+        public var schedule: SupervisedTrainer.Schedule
         /// Early-stopping patience in epochs.
         public var patience: Int
 
         /// Adam 1e-3 (the first paper, `000_…txt` section 2.3.3), halved on plateaus, up to 50 epochs, patience 10.
-        public static let standard = Recipe(epochs: 50, learningRate: 1e-3, schedule: "plateau", patience: 10)
+        public static let standard = Recipe(epochs: 50, learningRate: 1e-3, schedule: .plateau, patience: 10)
         /// The SGAN paper's low-depth CNN (`004_…txt` section 6.2.2): Adam 5e-4 at a constant rate for up to 1000
         /// epochs. It learns slowly (dropout after every block, 0.5 on the dense layers): on roboscope-zeiss its
         /// training accuracy is still ≈ 40 % after 40 epochs, so 50 epochs with a plateau schedule stop it half-way.
-        public static let lowDepth = Recipe(epochs: 150, learningRate: 5e-4, schedule: "constant", patience: 40)
+        public static let lowDepth = Recipe(epochs: 150, learningRate: 5e-4, schedule: .constant, patience: 40)
     }
 
     public static let entries: [Entry] = [

@@ -119,6 +119,11 @@ public struct SupervisedTrainer {
         var sinceBest = 0, sincePlateauCut = 0
         var stoppedEarly = false
         var tapeSeeds = RandomSource(seed: options.seed ^ 0x7A9E)
+        // Up to `batchNormCalibrationImages` training rows evenly spread (none when the model has no batch norm).
+        let calibrationLimit = model.modules.contains { $0 is BatchNorm } ? options.batchNormCalibrationImages : 0
+        let calibrationRows = calibrationLimit > 0
+            ? Swift.stride(from: 0, to: train.count, by: Swift.max(1, train.count / calibrationLimit)).prefix(calibrationLimit).map { train[$0] }
+            : []
         let start = Date()
         for epoch in 0..<options.epochs {
             if case let .cosine(minimum) = options.schedule, options.epochs > 1 {
@@ -145,10 +150,9 @@ public struct SupervisedTrainer {
             var record = EpochRecord(epoch: epoch + 1, trainLoss: lossSum / Double(max(seen, 1)),
                                      trainAccuracy: Double(correct) / Double(max(seen, 1)),
                                      learningRate: lr, seconds: 0)
-            if options.batchNormCalibrationImages > 0 {
-                let stride = Swift.max(1, train.count / options.batchNormCalibrationImages)
-                let rows = Swift.stride(from: 0, to: train.count, by: stride).prefix(options.batchNormCalibrationImages).map { train[$0] }
-                recalibrateBatchNorm(model, batches: BatchIterator(data, rows: rows, batchSize: options.batchSize, shuffle: false, seed: 0)
+            // Statistics matter where they are used: before each validation, and for the weights the run returns.
+            if !calibrationRows.isEmpty && (!validation.isEmpty || epoch == options.epochs - 1) {
+                recalibrateBatchNorm(model, batches: BatchIterator(data, rows: calibrationRows, batchSize: options.batchSize, shuffle: false, seed: 0)
                     .lazy.filter { $0.labels.count >= 2 }.map { Tensor(shape: $0.shape, values: $0.data) })
             }
             var score: Double?
