@@ -57,13 +57,15 @@ enum Schema {
     /// registry; returns true when it is already one. Foreign files throw and stay byte-identical.
     static func inspect(_ url: URL) throws -> Bool {
         let path = url.path
-        guard let handle = FileHandle(forReadingAtPath: path) else {
-            if FileManager.default.fileExists(atPath: path) {
-                throw RegistryError.database(path: path, reason: "cannot open for reading")
-            }
-            return false
+        // Open, and decide by the error: a file that another process creates a moment later is still "absent" here,
+        // never "unreadable" (asking whether it exists after a failed open was a check-then-act race).
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        if fd < 0 {
+            let code = errno
+            if code == ENOENT { return false }
+            throw RegistryError.database(path: path, reason: "cannot open for reading: \(String(cString: strerror(code)))")
         }
-        defer { try? handle.close() }
+        let handle = FileHandle(fileDescriptor: fd, closeOnDealloc: true)
         let header = (try? handle.read(upToCount: 100)) ?? Data()
         if header.isEmpty { return false }
         guard header.count == 100, header.prefix(16) == Data("SQLite format 3\0".utf8) else {
@@ -79,16 +81,24 @@ enum Schema {
         var config = Configuration()
         config.readonly = true
         config.busyMode = .timeout(10)
-        let (id, tables): (Int32, [String])
-        do {
-            let queue = try DatabaseQueue(path: path, configuration: config)
-            (id, tables) = try queue.read { db in
-                (try Int32.fetchOne(db, sql: "PRAGMA application_id") ?? 0,
-                 try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name"))
+        var (id, tables): (Int32, [String]) = (0, [])
+        var attempt = 0
+        while true {
+            attempt += 1
+            do {
+                let queue = try DatabaseQueue(path: path, configuration: config)
+                (id, tables) = try queue.read { db in
+                    (try Int32.fetchOne(db, sql: "PRAGMA application_id") ?? 0,
+                     try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name"))
+                }
+                try queue.close()
+                break
+            } catch {
+                // A registry another process is creating right now (its write-ahead log and shared memory appearing)
+                // can refuse a read-only look for a moment; a file that is not SQLite refuses every time.
+                if attempt >= 5 { throw RegistryError.notSQLite(path: path, reason: "\(error)") }
+                Thread.sleep(forTimeInterval: 0.02 * Double(attempt))
             }
-            try queue.close()
-        } catch {
-            throw RegistryError.notSQLite(path: path, reason: "\(error)")
         }
         if id == applicationID { return true }
         if id != 0 { throw RegistryError.foreign(path: path, reason: String(format: "SQLite application id 0x%08x", UInt32(bitPattern: id))) }

@@ -56,7 +56,9 @@ final class MultiProcessTests: XCTestCase {
     static let runsPerProcess = 40, epochsPerRun = 5
 
     func testWriterProcess() throws {
-        guard let path = ProcessInfo.processInfo.environment[Self.pathVariable] else { return }
+        guard let path = ProcessInfo.processInfo.environment[Self.pathVariable] else {
+            throw XCTSkip("the entry point of a child writer process (started by testTwoProcessesWritingConcurrentlyLoseNothing)")
+        }
         let registry = try RunRegistry(url: URL(fileURLWithPath: path))
         for r in 0..<Self.runsPerProcess {
             let id = try registry.begin(kind: "sgan", key: "p\(getpid())-r\(r)", group: "mp", configJSON: "{}", seed: UInt64(r))
@@ -93,5 +95,65 @@ final class MultiProcessTests: XCTestCase {
         XCTAssertEqual(Set(runs.map(\.pid)).count, 2, "two writers")
         XCTAssertTrue(runs.allSatisfy { $0.status == .finished })
         for run in runs { XCTAssertEqual(try registry.epochs(run: run.id).count, Self.epochsPerRun) }
+    }
+}
+
+/// Grid shards started together all create the same new registry at the same instant. Four processes open a fresh
+/// file at the same wall-clock moment, round after round; every one of them must get a working registry (the race:
+/// a file that appears between a failed open and an existence check was reported as unreadable).
+final class CreationRaceTests: XCTestCase {
+    static let folderVariable = "CELLPHASE_TEST_REGISTRY_CREATOR"
+    static let startVariable = "CELLPHASE_TEST_REGISTRY_CREATOR_START"
+    static let indexVariable = "CELLPHASE_TEST_REGISTRY_CREATOR_INDEX"
+    static let rounds = 90, processes = 3, slot = 0.05
+
+    func testCreatorProcess() throws {
+        let env = ProcessInfo.processInfo.environment
+        guard let folder = env[Self.folderVariable], let start = env[Self.startVariable].flatMap(Double.init) else {
+            throw XCTSkip("the entry point of a child creator process (started by testManyProcessesCreateOneRegistryAtOnce)")
+        }
+        let index = Double(env[Self.indexVariable].flatMap(Int.init) ?? 0)
+        for round in 0..<Self.rounds {
+            // Each round staggers the processes by a different few microseconds (0–232 µs apart), sweeping the
+            // moment one of them creates the file across the others' first look at it.
+            let due = start + Double(round) * Self.slot + index * Double(round % 30) * 8e-6
+            while Date().timeIntervalSince1970 < due - 0.002 { usleep(500) }
+            while Date().timeIntervalSince1970 < due {}
+            let registry = try RunRegistry(url: URL(fileURLWithPath: folder).appendingPathComponent("r\(round).sqlite"))
+            let id = try registry.begin(kind: "race", key: "p\(getpid())", configJSON: "{}", seed: UInt64(round))
+            try registry.finish(run: id, accuracy: 1)
+        }
+    }
+
+    func testManyProcessesCreateOneRegistryAtOnce() throws {
+        let folder = try temporaryFolder(self)
+        let runner = URL(fileURLWithPath: CommandLine.arguments[0])
+        guard FileManager.default.isExecutableFile(atPath: runner.path), runner.pathExtension == "xctest" else {
+            throw XCTSkip("the test runner cannot be started again here (\(runner.path))")
+        }
+        let start = Date().timeIntervalSince1970 + 2   // time for every child to start before the first round
+        let logs = (0..<Self.processes).map { folder.appendingPathComponent("child\($0).log") }
+        let children = try (0..<Self.processes).map { i -> Process in
+            FileManager.default.createFile(atPath: logs[i].path, contents: nil)
+            let p = Process()
+            p.executableURL = runner
+            p.arguments = ["RunRegistryTests.CreationRaceTests/testCreatorProcess"]
+            p.environment = ProcessInfo.processInfo.environment.merging(
+                [Self.folderVariable: folder.path, Self.startVariable: String(start), Self.indexVariable: String(i)]) { _, new in new }
+            p.standardOutput = try FileHandle(forWritingTo: logs[i])
+            p.standardError = p.standardOutput
+            try p.run()
+            return p
+        }
+        for p in children { p.waitUntilExit() }
+        let output = logs.map { (try? String(contentsOf: $0, encoding: .utf8)) ?? "" }
+            .map { $0.split(separator: "\n").filter { $0.contains("error") }.joined(separator: "\n") }
+        XCTAssertEqual(children.map(\.terminationStatus), Array(repeating: 0, count: Self.processes), output.joined(separator: "\n"))
+        for round in 0..<Self.rounds {
+            let registry = try RunRegistry(url: folder.appendingPathComponent("r\(round).sqlite"), create: false)
+            let runs = try registry.runs(kind: "race")
+            XCTAssertEqual(runs.count, Self.processes, "round \(round): one run per process")
+            XCTAssertTrue(runs.allSatisfy { $0.status == .finished }, "round \(round)")
+        }
     }
 }
