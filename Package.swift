@@ -9,11 +9,14 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "cellphase", targets: ["CellphaseCLI"]),
+        .library(name: "Support", targets: ["Support"]),
         .library(name: "Engine", targets: ["Engine"]),
         .library(name: "NN", targets: ["NN"]),
         .library(name: "Imaging", targets: ["Imaging"]),
         .library(name: "Datasets", targets: ["Datasets"]),
-        .library(name: "CellphaseKit", targets: ["CellphaseKit"]),
+        .library(name: "Plot", targets: ["Plot"]),
+        .library(name: "Models", targets: ["Models"]),
+        .library(name: "Training", targets: ["Training"]),
         .library(name: "Segmentation", targets: ["Segmentation"]),
         .library(name: "Microscope", targets: ["Microscope"]),
         .library(name: "Server", targets: ["Server"]),
@@ -21,7 +24,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
-        // The HTTP service only (`Server` target, the CLI and ServerTests); no default traits (no swift-configuration).
+        // The HTTP service only (`Server` target and ServerTests); no default traits (no swift-configuration).
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0", traits: []),
         // SQLite (system libsqlite3) for the run registry only (`RunRegistry` target and RunRegistryTests).
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
@@ -36,25 +39,34 @@ let package = Package(
                        providers: [.apt(["libtiff-dev"]), .brew(["libtiff"])]),
         .systemLibrary(name: "CPNG", path: "Sources/CPNG", pkgConfig: "libpng",
                        providers: [.apt(["libpng-dev"]), .brew(["libpng"])]),
+        // librsvg + cairo: figures' SVG text painted to PNG with real, anti-aliased fonts.
+        .systemLibrary(name: "CRSVG", path: "Sources/CRSVG", pkgConfig: "librsvg-2.0",
+                       providers: [.apt(["librsvg2-dev"]), .brew(["librsvg"])]),
 
+        // The few generic helpers every layer shares: atomic file writes, parallel loops, seeded random numbers.
+        .target(name: "Support"),
         // Tensors, kernels and reverse-mode autodiff.
-        .target(name: "Engine", dependencies: [.target(name: "COpenBLAS", condition: linux),
+        .target(name: "Engine", dependencies: ["Support", .target(name: "COpenBLAS", condition: linux),
                                             .target(name: "CDNNL", condition: linux)]),
         // Layers, losses, optimisers, parameter files.
-        .target(name: "NN", dependencies: ["Engine"]),
+        .target(name: "NN", dependencies: ["Engine", "Support"]),
         // Microscopy image I/O (TIFF, PNG), resampling, augmentation.
-        .target(name: "Imaging", dependencies: ["CTIFF", "CPNG"]),
+        .target(name: "Imaging", dependencies: ["Support", "CTIFF", "CPNG"]),
         // Labelled/unlabelled datasets, splits, budgets, caches, synthetic nuclei.
-        .target(name: "Datasets", dependencies: ["Imaging"]),
+        .target(name: "Datasets", dependencies: ["Imaging", "Support"]),
+        // Plots as SVG and PNG (canvas, axes, palette, heat map); knows nothing of cells.
+        .target(name: "Plot", dependencies: ["Support", "CRSVG"]),
+        // The model zoo, model bundles, metrics and the one classifier every command infers through.
+        .target(name: "Models", dependencies: ["Engine", "NN", "Datasets", "Imaging", "Segmentation", "Support"]),
+        // Supervised, SGAN and transfer training, their experiment runners and reports, the engine benchmark.
+        .target(name: "Training", dependencies: ["Models", "Plot", "Engine", "NN", "Datasets", "Imaging", "Support"]),
         // Whole-field nuclei segmentation: background, thresholds, components, watershed, features, crops.
-        .target(name: "Segmentation", dependencies: ["Imaging"], path: "Sources/Segmentation"),
-        // The cellphase domain: models, training, evaluation, benchmarks.
-        .target(name: "CellphaseKit", dependencies: ["Engine", "NN", "Imaging", "Datasets", "Segmentation"]),
+        .target(name: "Segmentation", dependencies: ["Imaging", "Support"], path: "Sources/Segmentation"),
         // At the microscope: field → nuclei → crops → classes → acquisition events (no HTTP here).
-        .target(name: "Microscope", dependencies: ["Segmentation", "CellphaseKit", "Engine", "NN", "Imaging", "Datasets"]),
-        // `cellphase serve`: the Microscope pipeline over HTTP (Hummingbird lives only here, the CLI and ServerTests).
+        .target(name: "Microscope", dependencies: ["Segmentation", "Models", "Imaging", "Datasets", "Support"]),
+        // `cellphase serve`: the Microscope pipeline over HTTP (Hummingbird lives only here and in ServerTests).
         .target(name: "Server", dependencies: [
-            "Microscope", "Segmentation", "Imaging",
+            "Microscope", "Imaging", "Support",
             .product(name: "Hummingbird", package: "hummingbird"),
         ]),
         // Every run (configuration, seed, data fingerprint, curves, checkpoints, metrics) in one SQLite file (GRDB lives
@@ -62,24 +74,28 @@ let package = Package(
         .target(name: "RunRegistry", dependencies: [.product(name: "GRDB", package: "GRDB.swift")]),
         // The `cellphase` command.
         .executableTarget(name: "CellphaseCLI", dependencies: [
-            "CellphaseKit", "Engine", "NN", "Imaging", "Datasets", "Segmentation", "Microscope", "Server", "RunRegistry",
-            .product(name: "Hummingbird", package: "hummingbird"),
+            "Training", "Models", "Plot", "Engine", "Imaging", "Datasets", "Segmentation", "Microscope", "Server", "RunRegistry", "Support",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
         // Helpers shared by the test targets (finite-difference gradient checks, random tensors, shared data, temp folders).
         .target(name: "TestSupport", dependencies: ["Engine"], path: "Tests/TestSupport"),
-        .testTarget(name: "EngineTests", dependencies: ["Engine", "TestSupport"]),
+        .testTarget(name: "SupportTests", dependencies: ["Support", "TestSupport"]),
+        .testTarget(name: "EngineTests", dependencies: ["Engine", "Support", "TestSupport"]),
         .testTarget(name: "NNTests", dependencies: ["NN", "Engine", "TestSupport"]),
-        .testTarget(name: "ImagingTests", dependencies: ["Imaging", "TestSupport"]),
-        .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Imaging", "TestSupport"]),
-        .testTarget(name: "CellphaseKitTests", dependencies: ["CellphaseKit", "Imaging", "TestSupport"], exclude: ["Golden"]),
+        .testTarget(name: "ImagingTests", dependencies: ["Imaging", "Support", "TestSupport"]),
+        .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Imaging", "Support", "TestSupport"]),
+        .testTarget(name: "PlotTests", dependencies: ["Plot", "TestSupport"]),
+        .testTarget(name: "ModelsTests", dependencies: ["Models", "Datasets", "Imaging", "Engine", "NN", "Segmentation", "TestSupport"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "Models", "Plot", "Datasets", "Imaging", "Engine", "NN", "Support", "TestSupport"],
+                    exclude: ["Golden"]),
         .testTarget(name: "SegmentationTests", dependencies: ["Segmentation", "Imaging", "Datasets", "TestSupport"]),
-        .testTarget(name: "MicroscopeTests", dependencies: ["Microscope", "Segmentation", "CellphaseKit", "Engine", "NN", "Imaging", "Datasets", "TestSupport"]),
+        .testTarget(name: "MicroscopeTests", dependencies: ["Microscope", "Models", "Training", "Segmentation", "Imaging", "Datasets", "Engine", "NN", "TestSupport"]),
         .testTarget(name: "ServerTests", dependencies: [
-            "Server", "Microscope", "Segmentation", "CellphaseKit", "Engine", "NN", "Imaging",
+            "Server", "Microscope", "Models", "Segmentation", "Imaging", "Engine", "NN", "TestSupport",
             .product(name: "Hummingbird", package: "hummingbird"),
         ]),
-        .testTarget(name: "RunRegistryTests", dependencies: ["RunRegistry", "Datasets", .product(name: "GRDB", package: "GRDB.swift")]),
+        .testTarget(name: "RunRegistryTests", dependencies: ["RunRegistry", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")]),
+        .testTarget(name: "CellphaseCLITests", dependencies: ["RunRegistry", "Datasets", "TestSupport"]),
     ]
 )

@@ -1,7 +1,8 @@
 import ArgumentParser
-import CellphaseKit
 import Engine
 import Foundation
+import Models
+import Training
 
 /// `cellphase bench …`: speed figures (never assertions).
 struct BenchCommand: AsyncParsableCommand {

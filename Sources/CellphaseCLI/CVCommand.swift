@@ -1,7 +1,8 @@
 import ArgumentParser
-import CellphaseKit
 import Datasets
 import Foundation
+import Models
+import Training
 
 /// `cellphase cv`: k-fold cross-validation (the dataset's own folds when it has them) of one or more models.
 struct CVCommand: ParsableCommand {

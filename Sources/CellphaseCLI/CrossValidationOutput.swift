@@ -1,5 +1,6 @@
-import CellphaseKit
 import Foundation
+import Models
+import Training
 
 /// What `cellphase cv` and `cellphase transfer` print for one cross-validated model (the fold statistics of the
 /// SGAN paper, sections 5–6): one JSON object, or a few lines of text.

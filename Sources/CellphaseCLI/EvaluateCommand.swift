@@ -1,7 +1,8 @@
 import ArgumentParser
-import CellphaseKit
 import Datasets
 import Foundation
+import Models
+import Training
 
 /// `cellphase evaluate`: metrics of a trained bundle on a labelled folder.
 struct EvaluateCommand: ParsableCommand {

@@ -1,8 +1,9 @@
 import ArgumentParser
-import CellphaseKit
 import Datasets
 import Engine
 import Foundation
+import Models
+import Training
 
 /// `cellphase example`: the main job on built-in data — synthetic nuclei in two phases are written as PNG files,
 /// loaded back through the dataset layer, split, and a low-depth CNN is trained and tested on them; the model

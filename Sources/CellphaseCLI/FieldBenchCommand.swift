@@ -1,9 +1,11 @@
 import ArgumentParser
-import CellphaseKit
 import Foundation
 import Imaging
 import Microscope
+import Models
 import Server
+import Support
+import Training
 
 /// `cellphase bench field`: a 2048×2048 16-bit field of ~250 real nuclei, in process and over HTTP.
 struct FieldBench: AsyncParsableCommand {

@@ -1,8 +1,9 @@
 import ArgumentParser
-import CellphaseKit
 import Datasets
 import Foundation
 import Imaging
+import Models
+import Training
 
 /// Progress and notes go to stderr, so stdout holds only results (one JSON object with `--json`).
 enum Console {
@@ -122,8 +123,8 @@ struct TrainingOptions: ParsableArguments {
     var initURL: URL? { self.`init`.map { URL(fileURLWithPath: $0) } }
 
     /// The architecture's recipe with what the user gave on top.
-    func recipe(for architecture: String) -> ModelRegistry.Recipe {
-        var r = (try? ModelRegistry.entry(architecture))?.recipe ?? .standard
+    func recipe(for architecture: String) -> Recipe {
+        var r = Recipe.default(for: architecture)
         if let epochs { r.epochs = epochs }
         if let lr { r.learningRate = lr }
         if let schedule, let parsed = SupervisedTrainer.Schedule(name: schedule) { r.schedule = parsed }
@@ -150,7 +151,7 @@ struct TrainingOptions: ParsableArguments {
 
     func settingsRows(for architectures: [String]) -> [(String, String)] {
         let recipes = architectures.map { ($0, recipe(for: $0)) }
-        func each(_ f: (ModelRegistry.Recipe) -> String) -> String {
+        func each(_ f: (Recipe) -> String) -> String {
             let values = recipes.map { f($0.1) }
             return Set(values).count <= 1 ? values.first ?? "" : zip(recipes, values).map { "\($0.0): \($1)" }.joined(separator: "; ")
         }

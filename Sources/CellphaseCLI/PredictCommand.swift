@@ -1,7 +1,9 @@
 import ArgumentParser
-import CellphaseKit
 import Foundation
 import Imaging
+import Models
+import Support
+import Training
 
 /// `cellphase predict`: classify crops with a trained bundle.
 struct PredictCommand: ParsableCommand {

@@ -1,6 +1,7 @@
-import CellphaseKit
 import Foundation
+import Models
 import RunRegistry
+import Training
 
 /// The CLI's link between training runs and the SQLite run registry (SGAN paper `004_…txt`, section 5: every run of
 /// the grid recorded): opens the registry, marks runs of dead processes interrupted, and records each run's

@@ -1,8 +1,9 @@
 import ArgumentParser
-import CellphaseKit
 import Datasets
 import Foundation
 import Imaging
+import Models
+import Training
 
 /// `cellphase sgan …`: the semi-supervised GAN of the SGAN paper (train on a label budget, run the budget grid).
 struct SGANCommand: ParsableCommand {
@@ -40,7 +41,7 @@ struct SGANOptions: ParsableArguments {
         guard epochs >= 1 else { throw ValidationError("--epochs must be ≥ 1") }
         guard (0...1).contains(patienceFraction) else { throw ValidationError("--patience-fraction must be in [0, 1]") }
         _ = try config()
-        guard SGANTrainer.GeneratorObjective(rawValue: generatorLoss) != nil else {
+        guard SGANIteration.GeneratorObjective(rawValue: generatorLoss) != nil else {
             throw ValidationError("--generator-loss must be published or feature-matching (got '\(generatorLoss)')")
         }
     }
@@ -75,7 +76,7 @@ struct SGANOptions: ParsableArguments {
         o.checkpointThreshold = threshold
         o.augmentation = noAugment ? nil : .paper
         o.seed = seed
-        o.generatorObjective = SGANTrainer.GeneratorObjective(rawValue: generatorLoss) ?? .published
+        o.generatorObjective = SGANIteration.GeneratorObjective(rawValue: generatorLoss) ?? .published
         return o
     }
 

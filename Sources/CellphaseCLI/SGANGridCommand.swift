@@ -1,8 +1,10 @@
 import ArgumentParser
-import CellphaseKit
 import Datasets
 import Foundation
+import Models
+import Plot
 import RunRegistry
+import Training
 
 /// `cellphase sgan grid`: the label-budget grid of the SGAN paper (section 5, Figures 4 and 5), recorded cell by cell
 /// in the run registry so shards can run in parallel and an interrupted grid resumes without redoing finished cells.
@@ -197,8 +199,8 @@ struct SGANGridCommand: ParsableCommand {
                      recording: RunRecording, group: String, fingerprint: String?, prefix: String) throws -> Double {
         var o = SupervisedTrainer.Options()
         o.epochs = baselineEpochs
-        o.learningRate = ModelRegistry.Recipe.lowDepth.learningRate
-        o.schedule = ModelRegistry.Recipe.lowDepth.schedule
+        o.learningRate = Recipe.lowDepth.learningRate
+        o.schedule = Recipe.lowDepth.schedule
         o.seed = seed
         o.earlyStopping = .init(patience: max(10, baselineEpochs / 5), warmup: 15)
         let draw = try Budget.draw(labels: data.labels, classNames: data.dataset.classes, from: trainRows,

@@ -1,7 +1,8 @@
 import ArgumentParser
-import CellphaseKit
 import Datasets
 import Foundation
+import Models
+import Training
 
 /// `cellphase train`: train a named model on a folder of crops; writes the bundle, epoch log and HTML report.
 struct TrainCommand: ParsableCommand {

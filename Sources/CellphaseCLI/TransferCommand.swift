@@ -1,7 +1,8 @@
 import ArgumentParser
-import CellphaseKit
 import Datasets
 import Foundation
+import Models
+import Training
 
 /// `cellphase transfer`: transfer a trained SGAN discriminator to a new dataset (SGAN paper `004_…txt`, section 6.3)
 /// with stratified k-fold cross-validation; one model bundle per fold and one HTML report.

@@ -1,8 +1,8 @@
-import CellphaseKit
 import Datasets
 import Engine
 import Foundation
 import Imaging
+import Models
 import NN
 
 /// Anything that turns nucleus crops into class probabilities, in one batch — what the

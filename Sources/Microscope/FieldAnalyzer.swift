@@ -1,7 +1,7 @@
-import CellphaseKit
 import Dispatch
 import Foundation
 import Imaging
+import Models
 import Segmentation
 
 /// One analysed nucleus: where it is, how big, and what stage it is in — a row of the per-object

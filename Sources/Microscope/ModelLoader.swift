@@ -1,7 +1,7 @@
-import CellphaseKit
 import Datasets
 import Engine
 import Foundation
+import Models
 import NN
 
 /// The JSON config saved next to a model's parameters (`Module.saveState(to:config:)` writes

@@ -26,7 +26,7 @@ final class LoadingAndErrorTests: XCTestCase {
     }
 
     func testSyntheticDatasetOnDiskLoadsInfoAndCaches() throws {
-        let dir = try temporaryDirectory()
+        let dir = try temporaryFolder(self)
         let n = try SyntheticNuclei(side: 32, format: .uint16, seed: 1).writeDataset(to: dir, perClass: 4, fileExtension: "tif")
         XCTAssertEqual(n, 28)
         let ds = try FolderLayout.load(dir)
@@ -35,13 +35,13 @@ final class LoadingAndErrorTests: XCTestCase {
         XCTAssertEqual(info.images, 28); XCTAssertEqual(info.bitDepths, ["16": 28]); XCTAssertTrue(info.folds.isEmpty)
         let json = try JSONSerialization.jsonObject(with: Data(try info.json().utf8)) as! [String: Any]
         for key in ["images", "classes", "folds", "bit_depths", "problems"] { XCTAssertNotNil(json[key], key) }
-        let pngDir = try temporaryDirectory("png")
+        let pngDir = try temporaryFolder(self, "png")
         try SyntheticNuclei(side: 32, format: .uint8, seed: 1).writeDataset(to: pngDir, perClass: 2, phases: [.metaphase, .anaphase])
         XCTAssertEqual(try FolderLayout.load(pngDir).classCounts, ["anaphase": 2, "metaphase": 2])
     }
 
     func testCorruptFilesSkipOrStop() throws {
-        let dir = try temporaryDirectory()
+        let dir = try temporaryFolder(self)
         try SyntheticNuclei(side: 32, seed: 2).writeDataset(to: dir, perClass: 3, fileExtension: "tif", phases: [.interphase, .metaphase])
         let victim = dir.appendingPathComponent("metaphase/metaphase_0001.tif")
         let bytes = try Data(contentsOf: victim)
@@ -67,7 +67,7 @@ final class LoadingAndErrorTests: XCTestCase {
     }
 
     func testManifestRowsChannelsAndMissingFiles() throws {
-        let dir = try temporaryDirectory()
+        let dir = try temporaryFolder(self)
         let gen = SyntheticNuclei(side: 24, format: .uint16, seed: 3)
         for i in 0..<4 {
             try TIFFWriter.write(gen.image(.interphase, index: i), to: dir.appendingPathComponent("a\(i).tif"))
@@ -96,7 +96,7 @@ final class LoadingAndErrorTests: XCTestCase {
     }
 
     func testMultiPageStackAsChannels() throws {
-        let dir = try temporaryDirectory()
+        let dir = try temporaryFolder(self)
         let gen = SyntheticNuclei(side: 20, seed: 9)
         for c in ["x", "y"] {
             try FileManager.default.createDirectory(at: dir.appendingPathComponent(c), withIntermediateDirectories: true)

@@ -22,7 +22,7 @@ final class RealDataTests: XCTestCase {
         XCTAssertEqual(j.pixels.reduce(0.0) { $0 + Double($1) }, 109_248_935)
 
         // Our writer, uncompressed / LZW / Deflate / PackBits, reads back identically.
-        let dir = try temporaryDirectory()
+        let dir = try temporaryFolder(self)
         for c in TIFFCompression.allCases {
             let url = dir.appendingPathComponent("a-\(c).tif")
             try TIFFWriter.write(a, to: url, compression: c)
@@ -52,7 +52,7 @@ final class RealDataTests: XCTestCase {
 
     func testRoboscopePrepareIsFastCachedAndBatches() throws {
         let ds = try FolderLayout.load(try sharedData("roboscope-zeiss"))
-        let cacheDir = try temporaryDirectory()
+        let cacheDir = try temporaryFolder(self)
         let cache = TensorCache(directory: cacheDir)
         let t0 = Date()
         let p = try PreparedDataset.prepare(ds, settings: .gan, cache: cache)

@@ -6,7 +6,7 @@ import TestSupport
 /// Corrupt, truncated, missing and unsupported files give errors naming the file.
 final class BadInputTests: XCTestCase {
     func testTruncatedTIFFIsCorrupt() throws {
-        let dir = try temporaryDirectory()
+        let dir = try temporaryFolder(self)
         let url = dir.appendingPathComponent("t.tif")
         try TIFFWriter.write(pattern(width: 128, height: 128, format: .uint16), to: url, compression: .lzw)
         let data = try Data(contentsOf: url)
@@ -23,7 +23,7 @@ final class BadInputTests: XCTestCase {
     }
 
     func testCorruptStripDataIsCorrupt() throws {
-        let dir = try temporaryDirectory()
+        let dir = try temporaryFolder(self)
         let url = dir.appendingPathComponent("c.tif")
         try TIFFWriter.write(pattern(width: 128, height: 128, format: .uint16), to: url, compression: .lzw)
         var bytes = [UInt8](try Data(contentsOf: url))
@@ -36,7 +36,7 @@ final class BadInputTests: XCTestCase {
     }
 
     func testTruncatedPNGIsCorrupt() throws {
-        let dir = try temporaryDirectory()
+        let dir = try temporaryFolder(self)
         let url = dir.appendingPathComponent("p.png")
         try PNGCodec.write(pattern(width: 64, height: 64, format: .uint8), to: url)
         let data = try Data(contentsOf: url)
@@ -49,7 +49,7 @@ final class BadInputTests: XCTestCase {
     }
 
     func testMissingAndUnknownFiles() throws {
-        let dir = try temporaryDirectory()
+        let dir = try temporaryFolder(self)
         let missing = dir.appendingPathComponent("nope.tif")
         XCTAssertThrowsError(try ImageFile.read(missing)) { XCTAssertEqual($0 as? ImagingError, .cannotOpen(file: missing.path, reason: "no such file")) }
         let text = dir.appendingPathComponent("notes.txt")
@@ -62,7 +62,7 @@ final class BadInputTests: XCTestCase {
 
     func testUnsupportedBitDepthIsNamed() throws {
         // A 32-bit unsigned integer TIFF, built by hand: header + one IFD + 4 bytes of data.
-        let dir = try temporaryDirectory()
+        let dir = try temporaryFolder(self)
         let url = dir.appendingPathComponent("u32.tif")
         var b: [UInt8] = [0x49, 0x49, 42, 0, 8, 0, 0, 0]
         func entry(_ tag: UInt16, _ type: UInt16, _ value: UInt32) {

@@ -6,7 +6,7 @@ import TestSupport
 /// Images written by the project's own TIFF and PNG writers read back bit-exactly.
 final class CodecRoundTripTests: XCTestCase {
     func testTIFFVariantsRoundTrip() throws {
-        let dir = try temporaryDirectory()
+        let dir = try temporaryFolder(self)
         let cases: [(String, Image, TIFFCompression)] = [
             ("u16-lzw", pattern(width: 71, height: 53, format: .uint16), .lzw),
             ("u16-none", pattern(width: 33, height: 90, format: .uint16), .none),
@@ -29,7 +29,7 @@ final class CodecRoundTripTests: XCTestCase {
     }
 
     func testMultiPageTIFF() throws {
-        let url = try temporaryDirectory().appendingPathComponent("stack.tif")
+        let url = try temporaryFolder(self).appendingPathComponent("stack.tif")
         let pages = (0..<4).map { pattern(width: 32, height: 24, format: .uint16, seed: UInt64($0)) }
         try TIFFWriter.write(pages: pages, to: url, compression: .lzw)
         XCTAssertEqual(try TIFFReader.pageCount(url), 4)
@@ -38,7 +38,7 @@ final class CodecRoundTripTests: XCTestCase {
     }
 
     func testPNG8And16RoundTrip() throws {
-        let dir = try temporaryDirectory()
+        let dir = try temporaryFolder(self)
         for img in [pattern(width: 64, height: 48, format: .uint8), pattern(width: 31, height: 47, format: .uint16),
                     pattern(width: 12, height: 9, channels: 3, format: .uint8), pattern(width: 12, height: 9, channels: 3, format: .uint16)] {
             let url = dir.appendingPathComponent("x\(img.format)-\(img.channels).png")
@@ -49,7 +49,7 @@ final class CodecRoundTripTests: XCTestCase {
     }
 
     func testPNGRefusesFloatAndFourChannels() throws {
-        let dir = try temporaryDirectory()
+        let dir = try temporaryFolder(self)
         XCTAssertThrowsError(try PNGCodec.write(pattern(width: 4, height: 4, format: .float32), to: dir.appendingPathComponent("f.png")))
         XCTAssertThrowsError(try PNGCodec.write(pattern(width: 4, height: 4, channels: 4, format: .uint8), to: dir.appendingPathComponent("c.png")))
     }

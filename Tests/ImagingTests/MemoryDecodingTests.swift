@@ -6,7 +6,7 @@ import TestSupport
 /// Images decoded from bytes (HTTP bodies) equal the same images read from files; bad bytes throw.
 final class MemoryDecodingTests: XCTestCase {
     func testTIFFAndPNGFromMemoryEqualFromFile() throws {
-        let dir = try temporaryDirectory()
+        let dir = try temporaryFolder(self)
         for (format, ext, compression) in [(PixelFormat.uint16, "tif", TIFFCompression.lzw), (.uint8, "tif", .none),
                                            (.float32, "tif", .lzw), (.uint16, "png", .none), (.uint8, "png", .none)] {
             let img = pattern(width: 37, height: 23, channels: ext == "png" ? 1 : 2, format: format)
@@ -29,7 +29,7 @@ final class MemoryDecodingTests: XCTestCase {
     }
 
     func testCorruptBytesThrow() throws {
-        let dir = try temporaryDirectory()
+        let dir = try temporaryFolder(self)
         let url = dir.appendingPathComponent("x.tif")
         try ImageFile.write(pattern(width: 64, height: 64, format: .uint16), to: url)
         let good = try Data(contentsOf: url)

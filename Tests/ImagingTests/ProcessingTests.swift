@@ -109,7 +109,7 @@ final class ProcessingTests: XCTestCase {
         XCTAssertEqual(sheet.width, 3 * 18 + 2); XCTAssertEqual(sheet.height, 2 * 18 + 2)
         XCTAssertEqual(sheet.format, .uint8)
         XCTAssertEqual(sheet.extrema.max, 255)
-        let url = try temporaryDirectory().appendingPathComponent("sheet.png")
+        let url = try temporaryFolder(self).appendingPathComponent("sheet.png")
         try PNGCodec.write(sheet, to: url)
         XCTAssertEqual(try PNGCodec.read(url), sheet)
     }

@@ -1,12 +1,12 @@
 import Datasets
 import Foundation
 import Imaging
+@testable import Microscope
+@testable import Models
 import NN
+@testable import Segmentation
 import TestSupport
 import XCTest
-@testable import CellphaseKit
-@testable import Microscope
-@testable import Segmentation
 
 /// The crop framing recorded in bundles and used by the field analyzer.
 final class CropFramingTests: XCTestCase {
@@ -40,7 +40,7 @@ final class CropFramingTests: XCTestCase {
     /// A bundle's framing survives save and load and decides the analyzer's crops; a bundle
     /// without one (written before it was recorded) keeps the default.
     func testBundleFramingDrivesTheAnalyzersCrops() throws {
-        let dir = try temporaryDirectory()
+        let dir = try temporaryFolder(self)
         defer { try? FileManager.default.removeItem(at: dir) }
         let settings = PreprocessSettings(side: 32, normalization: .robustUnit)
         let config = ModelConfig(architecture: "lowdepth", inputSide: 32, classes: 2)

@@ -2,12 +2,13 @@ import Datasets
 import Engine
 import Foundation
 import Imaging
-import NN
-import XCTest
-import TestSupport
-@testable import CellphaseKit
 @testable import Microscope
+@testable import Models
+import NN
 @testable import Segmentation
+import TestSupport
+import Training
+import XCTest
 
 final class FieldAnalyzerTests: XCTestCase {
     /// Every object's probabilities are exactly what the classifier gives its crop alone: one batch,
@@ -127,7 +128,7 @@ final class FieldAnalyzerTests: XCTestCase {
 
     /// Saved model folders load back to the same classifier (the single loading path).
     func testModelFolderRoundTrip() throws {
-        let dir = try temporaryDirectory()
+        let dir = try temporaryFolder(self)
         var rng = RandomSource(seed: 1)
         let model = LowDepthCNN(inputSide: 32, classes: 3, filters: [4, 8, 8], rng: &rng)
         let config = ClassifierConfig(architecture: "lowdepth", classes: ["a", "b", "c"],
@@ -151,7 +152,7 @@ final class FieldAnalyzerTests: XCTestCase {
         let classifier = tinyClassifier()
         let a = try FieldAnalyzer(classifier: classifier, rules: [EventRule(name: "any", classes: classifier.classes)])
             .analyze(field.image, stage: StagePosition(x: 100, y: 200, pixelSize: 0.5), name: "f")
-        let dir = try temporaryDirectory()
+        let dir = try temporaryFolder(self)
         let files = try FieldOutputs.write(a, field: field.image, to: dir, base: "field")
         XCTAssertEqual(Set(files.map(\.lastPathComponent)),
                        ["field.csv", "field_labels.tif", "field_overlay.png", "field_overlay_legend.csv", "field.json"])
@@ -181,7 +182,7 @@ final class FieldAnalyzerTests: XCTestCase {
 /// Model bundles written by `cellphase train` load through the microscope's single loading path.
 final class BundleLoadingTests: XCTestCase {
     func testBundleLoadsAndClassifiesLikeTheBundlesOwnClassifier() throws {
-        let dir = try temporaryDirectory()
+        let dir = try temporaryFolder(self)
         defer { try? FileManager.default.removeItem(at: dir) }
         let settings = PreprocessSettings(side: 32, normalization: .robustUnit)
         let config = ModelConfig(architecture: "lowdepth", inputSide: 32, classes: 2)

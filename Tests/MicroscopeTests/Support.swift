@@ -2,12 +2,12 @@ import Datasets
 import Engine
 import Foundation
 import Imaging
+@testable import Microscope
+@testable import Models
 import NN
+@testable import Segmentation
 import TestSupport
 import XCTest
-@testable import CellphaseKit
-@testable import Microscope
-@testable import Segmentation
 
 /// SyntheticNuclei crops of two phases (no shared data needed).
 func syntheticCrops(perPhase: Int = 12, phases: [CellPhase] = [.interphase, .metaphase]) -> [SourceCrop] {

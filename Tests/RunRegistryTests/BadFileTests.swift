@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import RunRegistry
+import TestSupport
 import XCTest
 
 /// A registry path that holds something else gives a clear error naming the file and leaves it byte-identical.

@@ -1,5 +1,6 @@
 import Foundation
 import RunRegistry
+import TestSupport
 import XCTest
 
 /// Grid shards are separate processes writing one registry file: two instances (two connection pools) writing at

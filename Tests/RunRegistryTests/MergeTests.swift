@@ -1,5 +1,6 @@
 import Foundation
 import RunRegistry
+import TestSupport
 import XCTest
 
 /// Shards on different machines write their own registries; merging gathers them, once.

@@ -1,5 +1,6 @@
 import Foundation
 import RunRegistry
+import TestSupport
 import XCTest
 
 /// What a resumed grid needs: the finished cells, and the runs whose process is gone marked interrupted.

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import RunRegistry
+import TestSupport
 import XCTest
 
 final class RoundTripTests: XCTestCase {

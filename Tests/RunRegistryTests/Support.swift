@@ -2,15 +2,6 @@ import Foundation
 import GRDB
 import XCTest
 
-/// A new, empty temporary folder named after the calling test (removed at the end of the test).
-func temporaryFolder(_ test: XCTestCase, _ name: String = #function) throws -> URL {
-    let url = FileManager.default.temporaryDirectory
-        .appendingPathComponent("cellphase-runs-\(name.filter(\.isLetter))-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    test.addTeardownBlock { try? FileManager.default.removeItem(at: url) }
-    return url
-}
-
 /// The pid of a process that has exited (spawned, waited for, reaped).
 func deadPID() throws -> Int32 {
     let p = Process()

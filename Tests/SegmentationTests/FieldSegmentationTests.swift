@@ -114,7 +114,7 @@ extension FieldSegmentationTests {
             XCTAssertGreaterThan(obj.circularity, 0.4)
         }
         // Outputs: label TIFF round trip and overlay PNG.
-        let dir = try temporaryDirectory()
+        let dir = try temporaryFolder(self)
         let tif = dir.appendingPathComponent("labels.tif"), png = dir.appendingPathComponent("overlay.png")
         try r.labels.writeTIFF(to: tif)
         XCTAssertTrue(try LabelImage.read(tif) == r.labels.relabelled(), "label TIFF round trip")

@@ -16,7 +16,7 @@ final class IntegerLabelTIFFTests: XCTestCase {
     }
 
     func testUnsignedAndSigned32BitLabelFilesAreReadExactly() throws {
-        let dir = try temporaryDirectory()
+        let dir = try temporaryFolder(self)
         let cases: [(String, Bool, (Int64, Int64, Int64))] = [
             ("cellpose_masks_uint32.tif", false, (4_000_000_000, 16_777_217, 16_777_216)),  // 2²⁴ + 1 and 2²⁴: equal as Float
             ("stardist_labels_int32.tif", true, (2_147_483_647, 70_000, 5)),
@@ -38,7 +38,7 @@ final class IntegerLabelTIFFTests: XCTestCase {
     }
 
     func testNegativeIdsAndColourLabelFilesAreRefusedNamingTheFile() throws {
-        let dir = try temporaryDirectory()
+        let dir = try temporaryFolder(self)
         let url = dir.appendingPathComponent("negative.tif")
         try TIFFLabels.write32(plane((3, -4, 5)), signed: true, to: url)
         XCTAssertThrowsError(try LabelImage.read(url)) { e in
@@ -55,7 +55,7 @@ final class IntegerLabelTIFFTests: XCTestCase {
     func testLabelImagesBeyond65535ObjectsRoundTripAs32Bit() throws {
         let w = 300, h = 240  // 72000 one-pixel objects
         let labels = LabelImage(width: w, height: h, labels: (0..<(w * h)).map { Int32($0 + 1) }, count: w * h)
-        let url = try temporaryDirectory().appendingPathComponent("many_labels.tif")
+        let url = try temporaryFolder(self).appendingPathComponent("many_labels.tif")
         try labels.writeTIFF(to: url)
         XCTAssertEqual(try TIFFLabels.read(url).ids.max(), Int64(w * h))
         XCTAssertEqual(try LabelImage.read(url), labels)

@@ -18,7 +18,7 @@ final class LabelsCropsAndBadInputTests: XCTestCase {
 
     func testLabelImageFromAnotherToolIsRelabelledAndMeasured() throws {
         let (field, raw) = fixture()
-        let dir = try temporaryDirectory()
+        let dir = try temporaryFolder(self)
         for name in ["stardist.tif", "cellpose.png"] {
             let url = dir.appendingPathComponent(name)
             try ImageFile.write(raw, to: url)
@@ -41,7 +41,7 @@ final class LabelsCropsAndBadInputTests: XCTestCase {
 
     func testBadLabelImagesGiveClearErrors() throws {
         let (field, raw) = fixture()
-        let dir = try temporaryDirectory()
+        let dir = try temporaryFolder(self)
         // Wrong size.
         let small = Image(width: 20, height: 30, format: .uint16, fill: 1)
         let url = dir.appendingPathComponent("small.tif")

@@ -2,12 +2,12 @@ import Datasets
 import Engine
 import Foundation
 import Imaging
-import NN
-import XCTest
-@testable import CellphaseKit
 @testable import Microscope
+@testable import Models
+import NN
 @testable import Segmentation
 @testable import Server
+import XCTest
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif

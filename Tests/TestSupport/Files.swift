@@ -15,10 +15,11 @@ public func sharedData(_ name: String, file: String = #filePath) throws -> URL {
     throw XCTSkip("shared/data/\(name) not found")
 }
 
-/// A new, empty temporary folder named after the calling test.
-public func temporaryDirectory(_ name: String = #function) throws -> URL {
+/// A new, empty temporary folder named after the calling test, removed when the test ends.
+public func temporaryFolder(_ test: XCTestCase, _ name: String = #function) throws -> URL {
     let url = FileManager.default.temporaryDirectory
         .appendingPathComponent("cellphase-\(name.filter(\.isLetter))-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    test.addTeardownBlock { try? FileManager.default.removeItem(at: url) }
     return url
 }

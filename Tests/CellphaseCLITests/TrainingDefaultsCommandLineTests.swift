@@ -1,0 +1,30 @@
+import Foundation
+import TestSupport
+import XCTest
+
+/// `cellphase train` as a user runs it: each architecture's training recipe when no option is given (the SGAN paper's
+/// low-depth CNN: Adam 5e-4 at a constant rate), the user's options on top, and bad preprocessing choices refused.
+extension CommandLineTests {
+    func testArchitectureRecipesAndPreprocessingOptions() throws {
+        let folder = try temporaryFolder(self)
+        let gen = try run(["data", "examples", "--out", "crops", "--per-class", "12", "--side", "40"], in: folder)
+        XCTAssertEqual(gen.status, 0, gen.err)
+        func train(_ extra: [String]) throws -> (status: Int32, out: String, err: String) {
+            try run(["train", "--data", "crops", "--size", "32", "--epochs", "1", "--out", "out", "--json"] + extra, in: folder)
+        }
+        let lowdepth = try train(["--model", "lowdepth"])
+        XCTAssertEqual(lowdepth.status, 0, lowdepth.err)
+        XCTAssertTrue(lowdepth.err.contains("lr 5.0e-04"), lowdepth.err)
+        let scnn = try train(["--model", "scnn"])
+        XCTAssertTrue(scnn.err.contains("lr 1.0e-03"), scnn.err)
+        let given = try train(["--model", "lowdepth", "--lr", "2e-4", "--resize", "pad", "--intensity", "dataset"])
+        XCTAssertEqual(given.status, 0, given.err)
+        XCTAssertTrue(given.err.contains("lr 2.0e-04"), given.err)
+        XCTAssertTrue(given.err.contains("intensity: one range for all crops"), given.err)
+        let bundle = try String(contentsOf: folder.appendingPathComponent("out/lowdepth.cellphase/bundle.json"), encoding: .utf8)
+        XCTAssertTrue(bundle.contains("pad") && bundle.contains("fixed"), bundle)
+        let bad = try train(["--model", "lowdepth", "--resize", "crop"])
+        XCTAssertNotEqual(bad.status, 0)
+        XCTAssertTrue(bad.err.contains("--resize must be one of stretch, keep-aspect, pad (got 'crop')"), bad.err)
+    }
+}
