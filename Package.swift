@@ -66,7 +66,7 @@ let package = Package(
         .target(name: "Microscope", dependencies: ["Segmentation", "Models", "Imaging", "Datasets", "Support"]),
         // `cellphase serve`: the Microscope pipeline over HTTP (Hummingbird lives only here and in ServerTests).
         .target(name: "Server", dependencies: [
-            "Microscope", "Imaging", "Support",
+            "Microscope", "Models", "Imaging", "Support",
             .product(name: "Hummingbird", package: "hummingbird"),
         ]),
         // Every run (configuration, seed, data fingerprint, curves, checkpoints, metrics) in one SQLite file (GRDB lives

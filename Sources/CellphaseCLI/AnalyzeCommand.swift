@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Imaging
 import Microscope
+import Models
 import Segmentation
 
 /// Where stage coordinates come from (shared by analyze and serve's documentation).
@@ -46,7 +47,7 @@ struct AnalyzeCommand: ParsableCommand {
 
     func run() throws {
         FieldProcessTuning.apply()
-        let classifier = try ModelLoader.load(model)
+        let classifier = try Classifier.load(model)
         let ruleList = try rules.map { try EventRule.load(URL(fileURLWithPath: $0)) } ?? []
         let analyzer = FieldAnalyzer(classifier: classifier, rules: ruleList)
         let files = try Self.expand(fields)

@@ -20,7 +20,7 @@ struct EvaluateCommand: ParsableCommand {
     @Flag(help: "Print one JSON object on stdout (accuracy, macro_f1, per_class, confusion, auc, …).") var json = false
 
     func run() throws {
-        let classifier = try Classifier(bundle: URL(fileURLWithPath: model))
+        let classifier = try Classifier.load(model)
         let custom = classes != nil || !group.isEmpty || drop != nil
         let mapping = custom ? try ClassMapping(classes: classes, groupSpecs: group, drop: drop) : nil
         let data = try classifier.prepare(root: URL(fileURLWithPath: data), mapping: mapping)

@@ -40,8 +40,8 @@ struct FieldBench: AsyncParsableCommand {
         guard FileManager.default.fileExists(atPath: root.path) else {
             throw CLIError("\(root.path) not found: the benchmark places real crops from roboscope-zeiss (crossvalidation1_eq/<CLASS>/*.tif); give --data PATH")
         }
-        let classifier = try ModelLoader.load(model ?? "untrained-sgan")
-        log("model \(classifier.info.name) (\(classifier.info.architecture), \(classifier.info.trained ? "trained" : "untrained: timing only"))")
+        let classifier = try Classifier.load(model ?? "untrained-sgan")
+        log("model \(classifier.name) (\(classifier.info.model.architecture), \(classifier.trained ? "trained" : "untrained: timing only"))")
         log("building a \(side)×\(side) field of \(cells) nuclei from \(root.path)")
         let field = try BenchField.make(root: root, side: side, cells: cells)
         if let saveField {
@@ -130,8 +130,8 @@ struct FieldBench: AsyncParsableCommand {
     }
 
     /// The figures, led by the model that was timed and the BLAS context.
-    func report(_ classifier: ModuleClassifier, _ results: [(String, Double)]) -> String {
-        let model = [("model", classifier.info.name), ("model_trained", classifier.info.trained ? "true" : "false")]
+    func report(_ classifier: Classifier, _ results: [(String, Double)]) -> String {
+        let model = [("model", classifier.name), ("model_trained", classifier.trained ? "true" : "false")]
         return benchReport(context: model + benchContext(), results: results, json: json)
     }
 }

@@ -16,7 +16,7 @@ struct PredictCommand: ParsableCommand {
     @Option(help: "Write the table as CSV here instead of printing it.") var csv: String?
 
     func run() throws {
-        let classifier = try Classifier(bundle: URL(fileURLWithPath: model))
+        let classifier = try Classifier.load(model)
         var files: [URL] = []
         for path in images {
             var isDir: ObjCBool = false

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Microscope
+import Models
 import Server
 
 /// `cellphase serve`: the analyser as an HTTP service for the microscope's control software.
@@ -27,7 +28,7 @@ struct ServeCommand: AsyncParsableCommand {
 
     func run() async throws {
         FieldProcessTuning.apply()
-        let classifier = try ModelLoader.load(model)
+        let classifier = try Classifier.load(model)
         let ruleList = try rules.map { try EventRule.load(URL(fileURLWithPath: $0)) } ?? []
         var o = ServerOptions()
         o.host = host; o.port = port; o.token = token; o.maxBodyBytes = Int(maxBodyMb * 1_048_576)
@@ -35,7 +36,7 @@ struct ServeCommand: AsyncParsableCommand {
         let server = try CellphaseServer(analyzer: FieldAnalyzer(classifier: classifier, rules: ruleList), options: o)
         let h = host
         try await server.run { port in
-            FileHandle.standardError.write(Data("cellphase serve: listening on http://\(h):\(port) (model \(classifier.info.name), \(classifier.classes.count) classes, \(ruleList.count) rules)\n".utf8))
+            FileHandle.standardError.write(Data("cellphase serve: listening on http://\(h):\(port) (model \(classifier.name), \(classifier.classes.count) classes, \(ruleList.count) rules)\n".utf8))
         }
     }
 }

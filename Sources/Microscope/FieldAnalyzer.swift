@@ -83,7 +83,7 @@ public struct FieldAnalyzer: Sendable {
     /// The crops for `classifier`: the framing its bundle recorded (`CropFraming`, measured on the
     /// training crops), else `defaultCropper`.
     public static func cropper(for classifier: any CellClassifier) -> CropExtractor {
-        guard let f = (classifier as? ModuleClassifier)?.info.cropFraming, f.bboxScale > 0 else { return defaultCropper }
+        guard let f = classifier.cropFraming, f.bboxScale > 0 else { return defaultCropper }
         return CropExtractor(size: .boundingBox(margin: f.bboxScale, minSide: f.minSide))
     }
 

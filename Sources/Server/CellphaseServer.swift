@@ -3,6 +3,7 @@ import Hummingbird
 import Imaging
 import Logging
 import Microscope
+import Models
 import NIOCore
 import ServiceLifecycle
 
@@ -72,8 +73,7 @@ public final class CellphaseServer: @unchecked Sendable {
         self.options = options
         self.worker = AnalysisWorker(capacity: options.queue)
         let c = analyzer.classifier
-        self.info = info ?? (c as? ModuleClassifier)?.info
-            ?? ClassifierInfo(name: "model", architecture: "unknown", classes: c.classes, inputSide: c.inputSide)
+        self.info = info ?? c.summary
         var l = Logger(label: "cellphase.serve")
         l.logLevel = .warning
         self.logger = l
@@ -232,8 +232,6 @@ public final class CellphaseServer: @unchecked Sendable {
             case .shuttingDown: throw APIError(.serviceUnavailable, "shutting down")
             }
         } catch let e as FieldError {
-            throw APIError(.badRequest, e.localizedDescription)
-        } catch let e as ClassifierError {
             throw APIError(.badRequest, e.localizedDescription)
         }
     }

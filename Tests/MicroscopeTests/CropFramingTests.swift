@@ -49,7 +49,7 @@ final class CropFramingTests: XCTestCase {
                                   augmentation: nil, data: nil, seed: 4, cropFraming: framing)
             let url = dir.appendingPathComponent("framing-\(framing == nil ? "none" : "set").cellphase")
             try ModelBundle.save(model: try ModelRegistry.make(config, seed: 4), info: info, to: url)
-            let loaded = try ModelLoader.load(url.path)
+            let loaded = try Classifier.load(url.path)
             XCTAssertEqual(loaded.info.cropFraming, framing)
             let analyzer = FieldAnalyzer(classifier: loaded)
             if let framing {

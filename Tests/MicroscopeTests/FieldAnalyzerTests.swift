@@ -69,7 +69,7 @@ final class FieldAnalyzerTests: XCTestCase {
         opts.epochs = 30; opts.seed = 3; opts.augmentation = .paper
         let t0 = Date()
         try SupervisedTrainer(options: opts).fit(model, data: data, train: Array(0..<data.count), validation: [])
-        let classifier = ModuleClassifier(model: model, classes: train.classes, settings: settings)
+        let classifier = Classifier(model: model, classes: train.classes, preprocessing: settings)
         // Placed: fold 1's I and M crops.
         let held = try FolderLayout.load(root.appendingPathComponent("crossvalidation1_eq"), mapping: mapping)
         let sources = try held.samples.indices.map { i in
@@ -134,16 +134,16 @@ final class FieldAnalyzerTests: XCTestCase {
         let config = ClassifierConfig(architecture: "lowdepth", classes: ["a", "b", "c"],
                                       preprocessing: PreprocessSettings(side: 32, normalization: .robustUnit),
                                       filters: [4, 8, 8], metrics: ["accuracy": 0.5], name: "tiny-cnn")
-        try ModelLoader.save(model, config: config, to: dir)
-        let loaded = try ModelLoader.load(dir.path)
+        try Classifier.saveFolder(model, config: config, to: dir)
+        let loaded = try Classifier.load(dir.path)
         XCTAssertEqual(loaded.classes, ["a", "b", "c"])
         XCTAssertEqual(loaded.inputSide, 32)
-        XCTAssertEqual(loaded.info.metrics["accuracy"], 0.5)
+        XCTAssertEqual(loaded.summary.metrics["accuracy"], 0.5)
         let crops = syntheticCrops(perPhase: 2).map(\.image)
-        let original = ModuleClassifier(model: model, classes: ["a", "b", "c"], settings: config.preprocessing)
+        let original = Classifier(model: model, classes: ["a", "b", "c"], preprocessing: config.preprocessing)
         let p = try original.probabilities(for: crops), q = try loaded.probabilities(for: crops)
         for (x, y) in zip(p, q) { for k in x.indices { XCTAssertEqual(x[k], y[k], accuracy: 1e-6) } }
-        XCTAssertThrowsError(try ModelLoader.load(dir.appendingPathComponent("missing").path))
+        XCTAssertThrowsError(try Classifier.load(dir.appendingPathComponent("missing").path))
     }
 
     /// CSV, label TIFF, overlay PNG and JSON are written and read back.
@@ -179,9 +179,10 @@ final class FieldAnalyzerTests: XCTestCase {
     }
 }
 
-/// Model bundles written by `cellphase train` load through the microscope's single loading path.
+/// Model bundles written by `cellphase train` load through the one loading path, and how crops are batched and
+/// prepared (in parallel, `maxBatch` at a time) does not change what they are called.
 final class BundleLoadingTests: XCTestCase {
-    func testBundleLoadsAndClassifiesLikeTheBundlesOwnClassifier() throws {
+    func testBundleLoadsAndBatchingDoesNotChangeProbabilities() throws {
         let dir = try temporaryFolder(self)
         defer { try? FileManager.default.removeItem(at: dir) }
         let settings = PreprocessSettings(side: 32, normalization: .robustUnit)
@@ -192,17 +193,21 @@ final class BundleLoadingTests: XCTestCase {
         let url = dir.appendingPathComponent("tiny.cellphase")
         try ModelBundle.save(model: model, info: info, to: url)
 
-        let loaded = try ModelLoader.load(url.path)
+        let loaded = try Classifier.load(url.path)
         XCTAssertEqual(loaded.classes, ["interphase", "metaphase"])
         XCTAssertEqual(loaded.inputSide, 32)
         let gen = SyntheticNuclei(side: 40, format: .uint16, seed: 2)
         let crops = [gen.image(.interphase, index: 0), gen.image(.metaphase, index: 1), gen.image(.interphase, index: 2)]
-        let viaLoader = try loaded.probabilities(for: crops)
-        let viaBundle = try Classifier(bundle: url).probabilities(crops)
-        XCTAssertEqual(viaLoader.count, 3)
-        for (a, b) in zip(viaLoader, viaBundle) {
-            for (x, y) in zip(a, b) { XCTAssertEqual(x, y, accuracy: 1e-5) }
+        let oneBatch = try loaded.probabilities(for: crops)
+        loaded.maxBatch = 2
+        let twoBatches = try loaded.probabilities(for: crops)
+        let onePerImage = try crops.map { try loaded.probabilities(samples: [loaded.preprocess($0)])[0] }
+        XCTAssertEqual(oneBatch.count, 3)
+        for (a, (b, c)) in zip(oneBatch, zip(twoBatches, onePerImage)) {
+            XCTAssertEqual(a.reduce(0, +), 1, accuracy: 1e-5)
+            for k in a.indices { XCTAssertEqual(a[k], b[k], accuracy: 1e-5); XCTAssertEqual(a[k], c[k], accuracy: 1e-5) }
         }
-        XCTAssertThrowsError(try ModelLoader.load(dir.appendingPathComponent("missing.cellphase").path))
+        XCTAssertNotEqual(oneBatch[0], oneBatch[1], "different crops, different probabilities")
+        XCTAssertThrowsError(try Classifier.load(dir.appendingPathComponent("missing.cellphase").path))
     }
 }

@@ -23,11 +23,11 @@ func smallField(count: Int = 16, side: Int = 512, seed: UInt64 = 3) throws -> Sy
 }
 
 /// An untrained small SGAN discriminator classifier (plumbing tests only).
-func tinyClassifier(classes: [String] = ["interphase", "metaphase"], seed: UInt64 = 5) -> ModuleClassifier {
+func tinyClassifier(classes: [String] = ["interphase", "metaphase"], seed: UInt64 = 5) -> Classifier {
     var rng = RandomSource(seed: seed)
     var c = SGANConfig.classic(classes: classes.count)
     c.discriminatorFilters = [8, 8, 8, 8]
-    return ModuleClassifier(model: SGANDiscriminator(c, rng: &rng), classes: classes, settings: .gan, name: "tiny", architecture: "sgan", trained: false)
+    return Classifier(model: SGANDiscriminator(c, rng: &rng), classes: classes, preprocessing: .gan, architecture: "sgan", name: "tiny", trained: false)
 }
 
 /// Greedy one-to-one matching of expected points to object centroids within `maxDistance`.

@@ -24,12 +24,12 @@ final class SlowClassifier: CellClassifier, @unchecked Sendable {
     }
 }
 
-func tinyClassifier() -> ModuleClassifier {
+func tinyClassifier() -> Classifier {
     var rng = RandomSource(seed: 5)
     var c = SGANConfig.classic(classes: 2)
     c.discriminatorFilters = [8, 8, 8, 8]
-    return ModuleClassifier(model: SGANDiscriminator(c, rng: &rng), classes: ["interphase", "metaphase"], settings: .gan,
-                            name: "tiny", architecture: "sgan", trained: false)
+    return Classifier(model: SGANDiscriminator(c, rng: &rng), classes: ["interphase", "metaphase"], preprocessing: .gan,
+                      architecture: "sgan", name: "tiny", trained: false)
 }
 
 /// A 512×512 16-bit field of 16 synthetic nuclei.
