@@ -79,23 +79,23 @@ let package = Package(
         ]),
 
         // Helpers shared by the test targets (finite-difference gradient checks, random tensors, shared data, temp folders).
-        .target(name: "TestSupport", dependencies: ["Engine"], path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["Engine", "Support"], path: "Tests/TestSupport"),
         .testTarget(name: "SupportTests", dependencies: ["Support", "TestSupport"]),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "Support", "TestSupport"]),
-        .testTarget(name: "NNTests", dependencies: ["NN", "Engine", "TestSupport"]),
+        .testTarget(name: "NNTests", dependencies: ["NN", "Engine", "Support", "TestSupport"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "Support", "TestSupport"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Imaging", "Support", "TestSupport"]),
-        .testTarget(name: "PlotTests", dependencies: ["Plot", "TestSupport"]),
-        .testTarget(name: "ModelsTests", dependencies: ["Models", "Datasets", "Imaging", "Engine", "NN", "Segmentation", "TestSupport"]),
+        .testTarget(name: "PlotTests", dependencies: ["Plot", "Support", "TestSupport"]),
+        .testTarget(name: "ModelsTests", dependencies: ["Models", "Datasets", "Imaging", "Engine", "NN", "Segmentation", "Support", "TestSupport"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Models", "Plot", "Datasets", "Imaging", "Engine", "NN", "Support", "TestSupport"],
                     exclude: ["Golden"]),
-        .testTarget(name: "SegmentationTests", dependencies: ["Segmentation", "Imaging", "Datasets", "TestSupport"]),
-        .testTarget(name: "MicroscopeTests", dependencies: ["Microscope", "Models", "Training", "Segmentation", "Imaging", "Datasets", "Engine", "NN", "TestSupport"]),
+        .testTarget(name: "SegmentationTests", dependencies: ["Segmentation", "Imaging", "Datasets", "Support", "TestSupport"]),
+        .testTarget(name: "MicroscopeTests", dependencies: ["Microscope", "Models", "Training", "Segmentation", "Imaging", "Datasets", "Engine", "NN", "Support", "TestSupport"]),
         .testTarget(name: "ServerTests", dependencies: [
-            "Server", "Microscope", "Models", "Segmentation", "Imaging", "Engine", "NN", "TestSupport",
+            "Server", "Microscope", "Models", "Segmentation", "Imaging", "Engine", "NN", "Support", "TestSupport",
             .product(name: "Hummingbird", package: "hummingbird"),
         ]),
-        .testTarget(name: "RunRegistryTests", dependencies: ["RunRegistry", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")]),
-        .testTarget(name: "CellphaseCLITests", dependencies: ["RunRegistry", "Datasets", "TestSupport"]),
+        .testTarget(name: "RunRegistryTests", dependencies: ["RunRegistry", "Support", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")]),
+        .testTarget(name: "CellphaseCLITests", dependencies: ["RunRegistry", "Datasets", "Support", "TestSupport"]),
     ]
 )

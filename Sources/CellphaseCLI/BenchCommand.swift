@@ -2,6 +2,7 @@ import ArgumentParser
 import Engine
 import Foundation
 import Models
+import Support
 import Training
 
 /// `cellphase bench …`: speed figures (never assertions).

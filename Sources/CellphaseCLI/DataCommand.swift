@@ -2,6 +2,7 @@ import ArgumentParser
 import Datasets
 import Foundation
 import Imaging
+import Support
 
 /// `cellphase data …`: look at datasets (info, preview) and generate the built-in synthetic example.
 struct DataCommand: ParsableCommand {

@@ -1,5 +1,6 @@
 import Foundation
 import Imaging
+import Support
 
 /// A batch for the engine: `data` is Float32 NCHW (`shape = [N, C, H, W]`), `labels[i]` the class
 /// index of sample i (-1 unlabelled), `rows` the rows of the prepared dataset it came from.

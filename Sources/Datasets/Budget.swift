@@ -1,4 +1,5 @@
 import Imaging
+import Support
 
 /// A label budget draw: `labelled` (N per class), `unlabelled` (the pool for semi-supervised
 /// training) and `heldOut` (everything else in the candidates: the held-out test set).

@@ -1,5 +1,6 @@
 import Foundation
 import Imaging
+import Support
 
 /// What `cellphase data info` reports: counts per class and fold, image sizes, bit depths and
 /// problems found (every file is decoded, on all cores). Encodes to the documented JSON object
@@ -37,7 +38,7 @@ public struct DatasetInfo: Sendable, Codable {
     /// Inspects a dataset; `onError: .stop` throws at the first unreadable file.
     public static func inspect(_ dataset: Dataset, onError: ErrorPolicy = .skip) throws -> DatasetInfo {
         let samples = dataset.samples
-        let decoded: [Result<[Image], DatasetError>] = parallelMap(samples.count) { i in
+        let decoded: [Result<[Image], DatasetError>] = Parallel.map(samples.count) { i in
             do { return .success(try samples[i].files.map { try ImageFile.read($0) }) }
             catch let e as ImagingError { return .failure(.image(e, row: samples[i].row)) }
             catch { return .failure(.invalidSpec("\(error)")) }

@@ -1,5 +1,6 @@
 import Foundation
 import Imaging
+import Support
 
 /// A dataset decoded, normalised and resized once: `data` holds `count × channels × side × side`
 /// floats (NCHW) for the samples that could be read; `dataset` lists exactly those samples, so
@@ -38,7 +39,7 @@ public struct PreparedDataset: Sendable {
                                    problems: dataset.problems + hit.problems, fromCache: true)
         }
         let samples = dataset.samples
-        let results: [Result<Image, DatasetError>] = parallelMap(samples.count) { i in
+        let results: [Result<Image, DatasetError>] = Parallel.map(samples.count) { i in
             do { return .success(try settings.prepare(samples[i])) }
             catch let e as DatasetError { return .failure(e) }
             catch { return .failure(.invalidSpec("\(samples[i].files[0].path): \(error)")) }

@@ -1,5 +1,6 @@
 import Foundation
 import Imaging
+import Support
 
 /// How several channels of a sample (several files, several TIFF pages, or RGB samples) are combined.
 public enum ChannelMode: String, Sendable, Hashable, Codable, CaseIterable {
@@ -70,7 +71,7 @@ public struct PreprocessSettings: Sendable, Hashable, Codable {
     /// The range is stored with the settings, so a bundle applies the same one at the microscope.
     public func fittingDatasetRange(of dataset: Dataset, low: Float = 1, high: Float = 99.8, perImage: Int = 4096) -> PreprocessSettings {
         let samples = dataset.samples
-        let pixels: [[Float]] = parallelMap(samples.count) { i in
+        let pixels: [[Float]] = Parallel.map(samples.count) { i in
             guard let raw = try? decode(samples[i]) else { return [] }
             let p = channels == .sum ? raw.summedChannels().pixels : raw.pixels
             let stride = Swift.max(1, p.count / Swift.max(1, perImage))

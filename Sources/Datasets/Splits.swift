@@ -82,3 +82,4 @@ public enum Splitter {
 }
 
 import Imaging
+import Support

@@ -1,5 +1,6 @@
 import Foundation
 import Imaging
+import Support
 
 /// The cell-cycle phases the synthetic generator draws.
 public enum CellPhase: String, Sendable, CaseIterable, Codable {

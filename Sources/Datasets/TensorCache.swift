@@ -1,4 +1,5 @@
 import Foundation
+import Support
 
 /// An on-disk cache of prepared tensors, one file per (files' content, preprocessing settings)
 /// key, so a dataset is decoded once and later runs stream batches without decoding again.
@@ -11,7 +12,7 @@ public struct TensorCache: Sendable {
 
     /// SHA-256 over the settings and the SHA-256 of every sample's files, in order.
     public static func key(for dataset: Dataset, settings: PreprocessSettings) throws -> String {
-        let hashes: [String?] = parallelMap(dataset.count) { i in
+        let hashes: [String?] = Parallel.map(dataset.count) { i in
             var parts: [String] = []
             for f in dataset.samples[i].files {
                 guard let d = try? Data(contentsOf: f) else { return nil }

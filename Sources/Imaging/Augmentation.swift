@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import Support
 
 /// On-the-fly augmentation settings. `.paper` is the SGAN paper's section 5 recipe: rotation
 /// ±30°, horizontal and vertical flips, translation ±10 %, zoom 0.9–1.1, brightness ×[1.0, 1.3];

@@ -1,4 +1,5 @@
 import Engine
+import Support
 
 extension Module {
     /// Inference on a batch `[N, ...]` cut into chunks of `chunkSize` images, each core running whole chunks

@@ -1,3 +1,5 @@
+import Support
+
 /// Removes uneven illumination and the camera offset before thresholding, so one global
 /// threshold fits the whole field.
 ///

@@ -1,4 +1,5 @@
 import Imaging
+import Support
 
 /// Cuts a square crop around each segmented nucleus for the classifier. The crop is centred on
 /// the object's centroid (rounded to the nearest pixel: the centre pixel of an odd side, or the

@@ -1,3 +1,5 @@
+import Support
+
 /// Exact Euclidean distance transform (Felzenszwalb & Huttenlocher 2012, separable lower
 /// envelope of parabolas): for each foreground pixel, the distance to the nearest background
 /// pixel (0 on background). Pixels outside the image do not count as background; a mask with

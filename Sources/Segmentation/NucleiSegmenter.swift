@@ -1,6 +1,7 @@
 import Dispatch
 import Foundation
 import Imaging
+import Support
 
 /// Whole-field nuclei segmentation in milliseconds, so every field of view can be analysed
 /// while the microscope acquires (event-driven microscopy); the SGAN paper's per-cell
@@ -99,7 +100,7 @@ public struct NucleiSegmenter: Sendable {
     /// and small components mix in every chunk). `body` must only touch component `c`'s data.
     static func forEach(_ n: Int, _ body: (Int) -> Void) {
         guard n > 0 else { return }
-        let chunks = min(n, Parallel.cores * 8)
+        let chunks = min(n, Parallel.threadCount * 8)
         Parallel.iterations(chunks) { chunk in
             var c = chunk
             while c < n { body(c); c += chunks }

@@ -1,3 +1,5 @@
+import Support
+
 /// An axis-aligned bounding box in pixels, inclusive: columns `minX…maxX`, rows `minY…maxY`.
 public struct BoundingBox: Sendable, Hashable, Codable {
     public var minX: Int, minY: Int, maxX: Int, maxY: Int

@@ -1,3 +1,5 @@
+import Support
+
 /// One horizontal run of foreground pixels: row `y`, columns `x0..<x1`.
 public struct PixelRun: Sendable, Hashable {
     public var y: Int32, x0: Int32, x1: Int32

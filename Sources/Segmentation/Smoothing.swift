@@ -1,4 +1,5 @@
 import Foundation
+import Support
 
 /// Separable smoothing of a plane (row-major `Float`, edges replicated), parallel over row
 /// bands. Used before thresholding so that shot noise does not fragment nuclei.

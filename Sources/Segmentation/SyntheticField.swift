@@ -1,5 +1,6 @@
 import Foundation
 import Imaging
+import Support
 
 /// A nucleus crop to place in a synthetic field: a real roboscope-zeiss crop (via
 /// `Datasets.FolderLayout`) or a `Datasets.SyntheticNuclei` crop, with its class.

@@ -1,4 +1,5 @@
 import Foundation
+import Support
 
 /// A histogram of raw intensities over `[lower, upper]` in equal bins — 16-bit aware: 4096 bins
 /// over the field's actual range resolve a 16-bit image far better than 256 fixed bins would.

@@ -1,6 +1,7 @@
-import XCTest
-import TestSupport
 @testable import Engine
+import Support
+import TestSupport
+import XCTest
 
 /// Convolution and transposed convolution against direct loops, and their gradients by finite differences.
 final class ConvTests: XCTestCase {

@@ -1,6 +1,7 @@
-import XCTest
-import TestSupport
 @testable import Engine
+import Support
+import TestSupport
+import XCTest
 
 /// Distinct values spaced 0.1 apart in random order, so no finite-difference step changes a window's maximum.
 func distinctTensor(_ shape: [Int], seed: UInt64) -> Tensor {

@@ -1,6 +1,7 @@
-import XCTest
-import TestSupport
 @testable import Imaging
+import Support
+import TestSupport
+import XCTest
 
 /// Resize, normalisation, augmentation and the contact sheet.
 final class ProcessingTests: XCTestCase {

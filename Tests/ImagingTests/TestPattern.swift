@@ -1,5 +1,6 @@
 import Foundation
 import Imaging
+import Support
 
 /// A deterministic test pattern covering the whole range of `format`.
 func pattern(width: Int, height: Int, channels: Int = 1, format: PixelFormat, seed: UInt64 = 1) -> Image {

@@ -6,6 +6,7 @@ import Imaging
 @testable import Models
 import NN
 @testable import Segmentation
+import Support
 import TestSupport
 import XCTest
 

@@ -2,6 +2,7 @@ import Engine
 import Foundation
 @testable import Models
 import NN
+import Support
 import TestSupport
 import XCTest
 

@@ -1,6 +1,7 @@
-import XCTest
 import Engine
 @testable import NN
+import Support
+import XCTest
 
 final class ConvNetTests: XCTestCase {
     /// 8×8 images: class 0 a vertical line, class 1 a horizontal line, at a random position, with noise.

@@ -1,6 +1,7 @@
-import XCTest
 @testable import Engine
 @testable import NN
+import Support
+import XCTest
 
 /// Batch inference paths (`infer`) agree with the plain forward pass.
 final class InferenceTests: XCTestCase {

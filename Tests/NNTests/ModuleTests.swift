@@ -1,7 +1,8 @@
-import XCTest
-import TestSupport
 import Engine
 @testable import NN
+import Support
+import TestSupport
+import XCTest
 
 /// A two-level model to check names: backbone.block1.{dense,bn}, head.
 final class Block: Module {

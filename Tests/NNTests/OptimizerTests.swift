@@ -1,7 +1,8 @@
-import XCTest
-import TestSupport
 import Engine
 @testable import NN
+import Support
+import TestSupport
+import XCTest
 
 final class OptimizerTests: XCTestCase {
     func testSGDMomentumTwoSteps() {

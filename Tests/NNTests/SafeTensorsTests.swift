@@ -1,8 +1,9 @@
-import XCTest
-import TestSupport
-import Foundation
 import Engine
+import Foundation
 @testable import NN
+import Support
+import TestSupport
+import XCTest
 
 final class SafeTensorsTests: XCTestCase {
     var dir: URL!

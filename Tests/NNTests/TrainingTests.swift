@@ -1,6 +1,7 @@
-import XCTest
 import Engine
 @testable import NN
+import Support
+import XCTest
 
 final class TrainingTests: XCTestCase {
     /// Two interleaved classes separable by the circle r = 1 (not linearly separable, so the hidden layer matters).

@@ -1,6 +1,7 @@
-import XCTest
 import Imaging
 @testable import Segmentation
+import Support
+import XCTest
 
 final class AlgorithmTests: XCTestCase {
     func randomMask(_ w: Int, _ h: Int, density: Double, seed: UInt64) -> [UInt8] {

@@ -1,8 +1,9 @@
 import Foundation
-import XCTest
-import TestSupport
 import Imaging
 @testable import Segmentation
+import Support
+import TestSupport
+import XCTest
 
 final class LabelsCropsAndBadInputTests: XCTestCase {
     /// A 40×30 field with three rectangles and a label image another tool might write

@@ -11,6 +11,7 @@ import XCTest
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
+import Support
 
 /// A classifier that takes `delay` seconds per call (timeouts, queueing, shutdown mid-request).
 final class SlowClassifier: CellClassifier, @unchecked Sendable {

@@ -1,5 +1,6 @@
-import XCTest
 import Engine
+import Support
+import XCTest
 
 /// Finite-difference gradient check shared by every op test (EngineTests, NNTests).
 ///

@@ -76,6 +76,20 @@ final class ModelBundleTests: XCTestCase {
         try JSONSerialization.data(withJSONObject: obj).write(to: f)
     }
 
+    /// The input side is stored once (`preprocessing.side`); a bundle of cellphase ≤ 0.4 that also wrote
+    /// `model.input_side` still loads, and is refused when its two copies disagree.
+    func testInputSideIsStoredOnceAndOldBundlesStillLoad() throws {
+        let (url, _, _) = try makeBundle()
+        let raw = try JSONSerialization.jsonObject(with: Data(contentsOf: url.appendingPathComponent("bundle.json"))) as! [String: Any]
+        XCTAssertNil((raw["model"] as! [String: Any])["input_side"])
+        XCTAssertEqual((raw["preprocessing"] as! [String: Any])["side"] as? Int, 32)
+        XCTAssertEqual(try ModelBundle.info(at: url).model.inputSide, 32)
+        try editJSON(url) { var m = $0["model"] as! [String: Any]; m["input_side"] = 32; $0["model"] = m }
+        XCTAssertEqual(try Classifier(bundle: url).inputSide, 32)
+        try editJSON(url) { var m = $0["model"] as! [String: Any]; m["input_side"] = 48; $0["model"] = m }
+        assertRefused(url, "preprocessing side 32 ≠ model input 48")
+    }
+
     func testDamagedBundlesAreRefusedClearly() throws {
         let (url, _, _) = try makeBundle()
         let weights = url.appendingPathComponent("model.safetensors")

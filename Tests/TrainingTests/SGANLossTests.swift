@@ -3,6 +3,7 @@ import Foundation
 @testable import Models
 import NN
 @testable import Plot
+import Support
 @testable import Training
 import XCTest
 

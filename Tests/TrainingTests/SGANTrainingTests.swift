@@ -5,6 +5,7 @@ import Imaging
 @testable import Models
 import NN
 @testable import Plot
+import Support
 import TestSupport
 @testable import Training
 import XCTest

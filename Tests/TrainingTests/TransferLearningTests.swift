@@ -5,8 +5,9 @@ import Imaging
 @testable import Models
 import NN
 @testable import Plot
-@testable import Training
+import Support
 import TestSupport
+@testable import Training
 import XCTest
 
 /// Transfer learning of the SGAN paper (`004_…txt`, section 6.3): which layers each mode trains, where the backbone

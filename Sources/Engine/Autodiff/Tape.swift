@@ -1,3 +1,5 @@
+import Support
+
 /// Records differentiable operations during a forward pass, then runs their backward rules in reverse.
 ///
 /// A forward pass with a tape is a training pass (`isTraining`, dropout draws from `rng`, batch norm uses batch

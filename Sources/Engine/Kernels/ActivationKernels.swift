@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import Support
 
 /// Elementwise activations and their derivatives as literal loops over raw pointers (one `switch` per chunk, not
 /// per element), so release builds vectorise them; large tensors are split over the cores.

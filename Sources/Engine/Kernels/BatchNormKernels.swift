@@ -1,3 +1,5 @@
+import Support
+
 /// Per-channel loops of batch normalisation over `[N, C, inner]` views of NCHW (`inner = H·W`) or `[N, C]`
 /// (`inner = 1`) tensors. Channels are spread over the cores; sums accumulate in Double.
 public enum BatchNormKernels {

@@ -1,3 +1,5 @@
+import Support
+
 /// Per-channel bias of NCHW tensors: adding it (forward) and summing a gradient over N, H, W (backward).
 enum ChannelBias {
     static func add(_ y: UnsafeMutablePointer<Float>, _ b: UnsafePointer<Float>, batch: Int, channels: Int, plane: Int) {

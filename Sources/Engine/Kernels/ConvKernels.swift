@@ -1,3 +1,5 @@
+import Support
+
 /// 2-D convolution as im2col + GEMM (with a direct kernel for depthwise convolutions): forward, gradient with
 /// respect to the input, gradient with respect to the filter.
 ///

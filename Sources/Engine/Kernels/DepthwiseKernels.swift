@@ -1,3 +1,5 @@
+import Support
+
 /// Direct depthwise convolution (one filter per channel): a GEMM per channel would be 1×(kh·kw)×(H·W),
 /// far from BLAS's sweet spot. Each kernel walks the filter taps and adds shifted rows, which vectorises.
 enum DepthwiseKernels {

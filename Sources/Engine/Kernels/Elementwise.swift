@@ -1,3 +1,5 @@
+import Support
+
 /// Elementwise kernels over whole tensors: the building blocks of the ops' forward and backward rules.
 /// Loops run over raw pointers so release builds vectorise them; large tensors are split over the cores.
 extension Tensor {

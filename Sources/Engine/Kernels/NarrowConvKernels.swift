@@ -1,3 +1,5 @@
+import Support
+
 /// Direct convolution for layers with very few output channels (the generator's last 3×3 convolution from 128
 /// feature maps down to one image channel). im2col would write `inC·kh·kw` copies of every input plane for a
 /// GEMM with one output row — memory traffic without arithmetic; the direct form adds shifted input rows into

@@ -1,3 +1,5 @@
+import Support
+
 /// Window geometry and per-plane loops of 2-D max and average pooling on NCHW tensors.
 /// Planes (image × channel) are spread over the cores; each plane is written by one worker.
 public struct PoolGeometry: Sendable, Equatable {

@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import Support
 
 /// Row kernels along the last axis (`rows × k`): max-shifted, so every result is finite for finite inputs.
 public enum SoftmaxKernels {

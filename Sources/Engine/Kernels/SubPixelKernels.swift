@@ -1,3 +1,5 @@
+import Support
+
 /// The input gradient of a strided convolution — which is also the forward pass of a transposed convolution —
 /// by sub-pixel decomposition: the input positions of each phase `(iy mod s, ix mod s)` receive contributions from
 /// a fixed subset of filter taps, so each phase is a small stride-1 convolution: pack the output gradient for

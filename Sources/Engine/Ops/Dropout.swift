@@ -1,3 +1,5 @@
+import Support
+
 /// Inverted dropout (Srivastava et al. 2014): in a training pass each element is zeroed with probability `rate`
 /// and the survivors are scaled by `1 / (1 − rate)`, so inference is the identity. The SGAN uses rate 0.25 in both
 /// networks (`004_…txt` section 4.1.2).

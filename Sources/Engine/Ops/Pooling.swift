@@ -1,3 +1,5 @@
+import Support
+
 /// Differentiable 2-D pooling on NCHW tensors: max, average and global average.
 
 /// Max pooling with a `kernel × kernel` window (stride defaults to the kernel, as in Keras' `MaxPooling2D`).

@@ -3,6 +3,7 @@ import Accelerate
 #else
 import COpenBLAS
 #endif
+import Support
 
 /// Single-precision GEMM through CBLAS: OpenBLAS on Linux, Accelerate on macOS.
 ///

@@ -1,5 +1,6 @@
 import Engine
 import NN
+import Support
 
 /// `min(max(x, 0), 6)` (MobileNetV2's activation); the gradient passes where 0 < x < 6.
 public final class ReLU6: Module {

@@ -1,5 +1,6 @@
 import Engine
 import NN
+import Support
 
 /// EfficientNet-B0 (Tan & Le 2019) as torchvision defines it, with torchvision's parameter names
 /// (`features.0.0.weight`, `features.2.0.block.1.0.weight`, `features.2.0.block.2.fc1.weight`, `classifier.1.weight`)

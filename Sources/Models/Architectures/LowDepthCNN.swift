@@ -1,5 +1,6 @@
 import Engine
 import NN
+import Support
 
 /// The low-depth CNN of the SGAN paper (`004_…txt`, section 6.2.2), trained from scratch as a baseline:
 /// three blocks of [3×3 convolution, ReLU, batch norm, 2×2 max-pool, dropout 0.25], then Dense 256 and 128 with

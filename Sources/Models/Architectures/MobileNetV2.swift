@@ -1,5 +1,6 @@
 import Engine
 import NN
+import Support
 
 /// MobileNetV2 (Sandler et al. 2018) as torchvision defines it, with torchvision's parameter names
 /// (`features.0.0.weight`, `features.2.conv.1.0.weight`, `classifier.1.weight`) so converted ImageNet checkpoints

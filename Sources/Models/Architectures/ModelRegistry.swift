@@ -1,6 +1,7 @@
 import Engine
 import Foundation
 import NN
+import Support
 
 /// What is needed to rebuild a model exactly: its registered architecture name, input side and channels, class
 /// count and architecture-specific options. Stored in every model bundle (`bundle.json`).

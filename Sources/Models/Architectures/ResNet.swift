@@ -1,5 +1,6 @@
 import Engine
 import NN
+import Support
 
 /// ResNet (He et al. 2016) as torchvision defines it (v1.5: the stride of a bottleneck sits on its 3×3
 /// convolution), with torchvision's parameter names (`conv1.weight`, `layer1.0.bn1.running_mean`,

@@ -1,5 +1,6 @@
 import Engine
 import NN
+import Support
 
 /// Layer widths and regularisation of a semi-supervised GAN (SGAN paper `004_…txt`, section 4.1).
 ///

@@ -1,5 +1,6 @@
 import Engine
 import NN
+import Support
 
 /// The first paper's sequential CNN (`000_…txt`, sections 2.3.2 and 2.3.6: "multiple Conv2D and MaxPooling2D
 /// layers, fully connected dense layers, dropout"): four blocks of [3×3 "same" convolution, ReLU, 2×2 max-pool]

@@ -1,5 +1,6 @@
 import Engine
 import NN
+import Support
 
 /// The transfer-learning classifier of the SGAN paper (`004_…txt`, section 6.3.3): the SGAN discriminator's
 /// convolutional `backbone` (same layer names as `SGANDiscriminator`, so a trained "sgan" bundle's weights load by

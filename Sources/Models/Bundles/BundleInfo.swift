@@ -4,7 +4,7 @@ import Imaging
 
 /// The cellphase version written into bundles.
 public enum CellphaseVersion {
-    public static let current = "0.4.0"
+    public static let current = "0.5.0"
 }
 
 /// Where a model's training data came from.
@@ -115,6 +115,35 @@ public struct BundleInfo: Sendable, Codable, Hashable {
         self.cropFraming = cropFraming
     }
 
+    /// `bundle.json`'s "model" object: the `ModelConfig` without the input side (that is `preprocessing.side`).
+    private struct StoredModel: Codable {
+        var architecture: String
+        var inputSide: Int?
+        var channels: Int
+        var classes: Int
+        var options: [String: String]
+        enum CodingKeys: String, CodingKey { case architecture, inputSide = "input_side", channels, classes, options }
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(format, forKey: .format)
+        try c.encode(cellphaseVersion, forKey: .cellphaseVersion)
+        try c.encode(created, forKey: .created)
+        try c.encode(StoredModel(architecture: model.architecture, inputSide: nil, channels: model.channels,
+                                 classes: model.classes, options: model.options), forKey: .model)
+        try c.encode(classes, forKey: .classes)
+        try c.encode(preprocessing, forKey: .preprocessing)
+        try c.encodeIfPresent(augmentation, forKey: .augmentation)
+        try c.encodeIfPresent(data, forKey: .data)
+        try c.encode(seed, forKey: .seed)
+        try c.encodeIfPresent(training, forKey: .training)
+        try c.encodeIfPresent(testMetrics, forKey: .testMetrics)
+        try c.encode(parameterCount, forKey: .parameterCount)
+        try c.encode(weightsSHA256, forKey: .weightsSHA256)
+        try c.encodeIfPresent(cropFraming, forKey: .cropFraming)
+    }
+
     // Decoding `EvaluationReport` back (its synthesised init would need `CodingKeys` it keeps private): decode
     // leniently, keeping the raw metrics optional.
     public init(from decoder: Decoder) throws {
@@ -122,9 +151,13 @@ public struct BundleInfo: Sendable, Codable, Hashable {
         format = try c.decode(Int.self, forKey: .format)
         cellphaseVersion = try c.decode(String.self, forKey: .cellphaseVersion)
         created = try c.decodeIfPresent(String.self, forKey: .created) ?? ""
-        model = try c.decode(ModelConfig.self, forKey: .model)
+        let stored = try c.decode(StoredModel.self, forKey: .model)
         classes = try c.decode([String].self, forKey: .classes)
         preprocessing = try c.decode(PreprocessSettings.self, forKey: .preprocessing)
+        // The input side is stored once, as `preprocessing.side`; bundles before 0.5 also wrote `model.input_side`
+        // (kept here so that `ModelBundle.info` refuses one whose two copies disagree).
+        model = ModelConfig(architecture: stored.architecture, inputSide: stored.inputSide ?? preprocessing.side,
+                            channels: stored.channels, classes: stored.classes, options: stored.options)
         augmentation = try c.decodeIfPresent(AugmentationSettings.self, forKey: .augmentation)
         data = try c.decodeIfPresent(DataProvenance.self, forKey: .data)
         seed = try c.decode(UInt64.self, forKey: .seed)

@@ -2,6 +2,7 @@ import Datasets
 import Engine
 import Foundation
 import NN
+import Support
 
 /// The JSON config saved next to a model's parameters in a plain model folder (`model.safetensors` + `model.json`,
 /// written by `Classifier.saveFolder`): enough to rebuild an SGAN discriminator or a low-depth CNN for inference

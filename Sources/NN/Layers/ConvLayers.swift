@@ -1,4 +1,5 @@
 import Engine
+import Support
 
 /// 2-D convolution layer on NCHW input: `weight [out, in/groups, k, k]` (PyTorch's OIHW layout, so converted
 /// checkpoints load by name), optional `bias [out]` initialised to zero. Glorot uniform by default (Keras'

@@ -1,4 +1,5 @@
 import Engine
+import Support
 
 /// How a layer's weights are initialised.
 public enum Initializer: Sendable {

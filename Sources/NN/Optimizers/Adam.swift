@@ -4,6 +4,7 @@ import Glibc
 import Darwin
 #endif
 import Engine
+import Support
 
 /// Adam (Kingma & Ba 2015, Algorithm 1) with decoupled weight decay (AdamW, Loshchilov & Hutter 2019).
 ///

@@ -2,6 +2,7 @@ import Engine
 import Foundation
 import Models
 import NN
+import Support
 
 /// `cellphase bench engine`: GEMM and convolution throughput of the engine, and the SGAN figures of issue 2
 /// (one training iteration of the classic Keras SGAN, one cell, a 250-cell field) — SGAN paper sections 4 and 6.

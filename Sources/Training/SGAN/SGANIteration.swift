@@ -1,6 +1,7 @@
 import Engine
 import Models
 import NN
+import Support
 
 /// One SGAN training iteration as published (SGAN paper `004_…txt`, sections 4.1 and 4.2):
 /// a supervised update on N_B labelled images, an unsupervised update on N_B/2 real unlabelled images, one on

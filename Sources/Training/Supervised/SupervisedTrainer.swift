@@ -9,6 +9,7 @@ import Foundation
 import Imaging
 import Models
 import NN
+import Support
 
 /// Mini-batch supervised training of a classifier on a prepared dataset (first paper `000_…txt`, section 2.3.3:
 /// Adam, learning rate 1e-3, batch 32, cross-entropy, up to 50 epochs with early stopping and a learning-rate

@@ -1,8 +1,8 @@
-/// A small, fast, seedable random number generator (SplitMix64) used for every random choice in
-/// cellphase: augmentation, splits, budgets, synthetic data. Same seed → same sequence on every
+/// A small, fast, seedable random number generator (SplitMix64) for the data layer's random choices:
+/// augmentation, splits, budgets, synthetic data (the engine's `RandomSource` is seeded from it). Same seed → same sequence on every
 /// platform and Swift version (unlike `SystemRandomNumberGenerator` or stdlib shuffles).
 public struct SeededGenerator: RandomNumberGenerator, Sendable {
-    private var state: UInt64
+    @usableFromInline var state: UInt64
 
     /// A generator whose sequence is fully determined by `seed`.
     public init(seed: UInt64) { state = seed }
@@ -15,13 +15,14 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable {
         state = s
     }
 
+    @inlinable
     public mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         return SeededGenerator.scramble(state)
     }
 
     /// The SplitMix64 finaliser.
-    @inline(__always) static func scramble(_ x: UInt64) -> UInt64 {
+    @inlinable @inline(__always) public static func scramble(_ x: UInt64) -> UInt64 {
         var z = x
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
         z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
@@ -29,7 +30,7 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable {
     }
 
     /// Uniform in [0, 1).
-    public mutating func unit() -> Double { Double(next() >> 11) * 0x1.0p-53 }
+    @inlinable public mutating func unit() -> Double { Double(next() >> 11) * 0x1.0p-53 }
 
     /// Uniform in `range`.
     public mutating func uniform(_ range: ClosedRange<Double>) -> Double {

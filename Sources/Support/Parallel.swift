@@ -5,10 +5,11 @@ import Glibc
 import Darwin
 #endif
 
-/// How the engine spreads work over the cores.
+/// How cellphase spreads work over the cores — the engine, segmentation, data loading and inference alike.
 ///
 /// BLAS runs single-threaded inside each call and the engine splits work (images of a batch, rows of a GEMM,
-/// channels) across `threadCount` workers itself: one threading model, no oversubscription.
+/// channels, row bands of a field) across `threadCount` workers itself: one threading model, no oversubscription,
+/// one setting (`CELLPHASE_THREADS`).
 public enum Parallel {
     /// Workers used by parallel loops: `CELLPHASE_THREADS` if set, else the number of online cores.
     public static let threadCount: Int = {
@@ -50,6 +51,46 @@ public enum Parallel {
     @inline(__always)
     public static func forEach(_ count: Int, costPerItem: Int = 1, _ body: (Int) -> Void) {
         forChunks(count, costPerItem: costPerItem) { r in for i in r { body(i) } }
+    }
+}
+
+extension Parallel {
+    /// Calls `body` with disjoint ranges (row bands) covering `0..<count`, concurrently when `count` is at least
+    /// `2 × minPerBand` (one band when the work is small, so tiny images pay no dispatch cost). `body` must only write
+    /// memory owned by its range.
+    public static func bands(_ count: Int, minPerBand: Int = 32, _ body: (Range<Int>) -> Void) {
+        indexedBands(count, minPerBand: minPerBand) { _, r in body(r) }
+    }
+
+    /// `bands` with the band index, for per-band scratch buffers (`bandCount(_:minPerBand:)` of them).
+    public static func indexedBands(_ count: Int, minPerBand: Int = 32, _ body: (Int, Range<Int>) -> Void) {
+        guard count > 0 else { return }
+        let n = bandCount(count, minPerBand: minPerBand)
+        if n == 1 { body(0, 0..<count); return }
+        iterations(n) { b in body(b, (count * b / n) ..< (count * (b + 1) / n)) }
+    }
+
+    /// How many bands `bands` splits `count` items into.
+    public static func bandCount(_ count: Int, minPerBand: Int = 32) -> Int {
+        max(1, min(workers, count / max(1, minPerBand)))
+    }
+
+    /// `DispatchQueue.concurrentPerform` for a non-Sendable body (which must write disjoint memory per iteration).
+    public static func iterations(_ n: Int, _ body: (Int) -> Void) {
+        withoutActuallyEscaping(body) { escaping in
+            let box = UncheckedSendable(escaping)
+            DispatchQueue.concurrentPerform(iterations: n) { i in box.value(i) }
+        }
+    }
+
+    /// `body(i)` for every `i` in `0..<count` on all workers, results in order.
+    public static func map<T: Sendable>(_ count: Int, _ body: @Sendable (Int) -> T) -> [T] {
+        var slots = [T?](repeating: nil, count: count)
+        slots.withUnsafeMutableBufferPointer { buffer in
+            let out = UncheckedSendable(buffer)
+            forEach(count, costPerItem: 1 << 15) { i in out.value[i] = body(i) }
+        }
+        return slots.map { $0! }
     }
 }
 
