@@ -26,6 +26,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         // The HTTP service only (`Server` target and ServerTests); no default traits (no swift-configuration).
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0", traits: []),
+        // multipart/form-data parsing for POST /v1/cells (`Server` target only).
+        .package(url: "https://github.com/vapor/multipart-kit", from: "4.7.1"),
+        // The Prometheus text format of GET /metrics (`Server` target only).
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         // SQLite (system libsqlite3) for the run registry only (`RunRegistry` target and RunRegistryTests).
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
     ],
@@ -64,10 +68,13 @@ let package = Package(
         .target(name: "Segmentation", dependencies: ["Imaging", "Support"], path: "Sources/Segmentation"),
         // At the microscope: field → nuclei → crops → classes → acquisition events (no HTTP here).
         .target(name: "Microscope", dependencies: ["Segmentation", "Models", "Imaging", "Datasets", "Support"]),
-        // `cellphase serve`: the Microscope pipeline over HTTP (Hummingbird lives only here and in ServerTests).
+        // `cellphase serve`: the Microscope pipeline over HTTP (Hummingbird lives only here and in ServerTests; multipart-kit
+        // and swift-prometheus only here).
         .target(name: "Server", dependencies: [
             "Microscope", "Models", "Imaging", "Support",
             .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "MultipartKit", package: "multipart-kit"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
         ]),
         // Every run (configuration, seed, data fingerprint, curves, checkpoints, metrics) in one SQLite file (GRDB lives
         // only here and in RunRegistryTests).

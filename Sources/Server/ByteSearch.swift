@@ -1,5 +1,5 @@
-/// Finding a byte sequence in a byte array — the boundary lines of a multipart body, the blank
-/// line ending an HTTP head.
+/// Finding a byte sequence in a byte array: the blank line that ends an HTTP head, and the line
+/// ends of chunked bodies, in the answers `LoopbackHTTPConnection` reads.
 enum ByteSearch {
     /// First index of `needle` in `haystack` at or after `from`.
     static func find(_ needle: [UInt8], in haystack: [UInt8], from: Int) -> Int? {

@@ -4,6 +4,7 @@ import Foundation
 /// thread with one keep-alive connection, post the same body until `requests` are sent or `seconds` pass.
 /// Used by `cellphase bench field` to measure the HTTP path the microscope hook takes.
 public enum HTTPLoad {
+    /// What one run measured: latencies, answers by status, transport errors and its length.
     public struct Report: Sendable {
         /// Latencies of successful (2xx) requests, seconds, sorted.
         public var latencies: [Double]

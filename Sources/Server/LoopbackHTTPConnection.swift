@@ -8,7 +8,8 @@ import Glibc
 /// caller's bytes and reads the answer by Content-Length or chunked encoding — nothing else, so a
 /// benchmark client costs next to no CPU beside the server it measures. (Foundation's URLSession
 /// on Linux uploads through libcurl's read callbacks in small chunks: with the client in the same
-/// process on 2 cores, it cost more CPU than the server's own HTTP handling.)
+/// process on 2 cores, it cost more CPU than the server's own HTTP handling.) The server's tests
+/// also write requests by hand through it (`send(_:)`, `readHead()`), e.g. `Expect: 100-continue`.
 final class LoopbackHTTPConnection {
     enum Failure: Error, CustomStringConvertible {
         case connect(String), io(String), protocolError(String)
@@ -24,8 +25,9 @@ final class LoopbackHTTPConnection {
     private let fd: Int32
     private var pending: [UInt8] = []
 
-    /// Connects to `host` (an IPv4 address such as 127.0.0.1) on `port`.
-    init(host: String, port: Int) throws {
+    /// Connects to `host` (an IPv4 address such as 127.0.0.1) on `port`. With `receiveTimeout`
+    /// (seconds), a read that waits longer for the server throws instead of blocking for ever.
+    init(host: String, port: Int, receiveTimeout: Int? = nil) throws {
         #if os(Linux)
         fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         #else
@@ -42,6 +44,11 @@ final class LoopbackHTTPConnection {
         guard ok == 0 else { let m = String(cString: strerror(errno)); close(fd); throw Failure.connect("\(host):\(port): \(m)") }
         var one: Int32 = 1
         setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
+        if let receiveTimeout, receiveTimeout > 0 {
+            var tv = timeval()
+            tv.tv_sec = .init(receiveTimeout)
+            setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
+        }
     }
 
     deinit { close(fd) }
@@ -51,9 +58,20 @@ final class LoopbackHTTPConnection {
         var head = "POST \(path) HTTP/1.1\r\nHost: \(host)\r\nContent-Length: \(body.count)\r\n"
         for (k, v) in headers { head += "\(k): \(v)\r\n" }
         head += "\r\n"
-        try send(Array(head.utf8).withUnsafeBytes { $0 })
+        try Array(head.utf8).withUnsafeBytes { try send($0) }
         try body.withUnsafeBytes { try send($0) }
         return try readResponse()
+    }
+
+    /// Sends `bytes` as they are: a request head or body written by hand.
+    func send(_ bytes: Data) throws {
+        try bytes.withUnsafeBytes { try send($0) }
+    }
+
+    /// The next answer's head as text — status line and headers, without the blank line after them —
+    /// interim answers (`100 Continue`) included; the body, if any, is left unread.
+    func readHead() throws -> String {
+        String(decoding: try take(until: [13, 10, 13, 10]).dropLast(4), as: UTF8.self)
     }
 
     private func send(_ bytes: UnsafeRawBufferPointer) throws {
@@ -69,7 +87,11 @@ final class LoopbackHTTPConnection {
     private func fill() throws {
         var chunk = [UInt8](repeating: 0, count: 64 << 10)
         let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress!, $0.count) }
-        if n < 0 { if errno == EINTR { return }; throw Failure.io(String(cString: strerror(errno))) }
+        if n < 0 {
+            if errno == EINTR { return }
+            if errno == EAGAIN { throw Failure.io("no answer within the receive timeout") }
+            throw Failure.io(String(cString: strerror(errno)))
+        }
         if n == 0 { throw Failure.io("connection closed by the server") }
         pending += chunk[0..<n]
     }

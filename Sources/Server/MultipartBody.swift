@@ -1,10 +1,12 @@
 import Foundation
+import MultipartKit
+import NIOCore
+import NIOHTTP1
 
-/// A `multipart/form-data` body (RFC 7578) split into its parts — how browsers, `curl -F` and
-/// Python `requests.post(files=…)` send several files in one request, here several crop files to
-/// `POST /v1/cells`. Only what that needs: the boundary from the Content-Type, each part's
-/// `Content-Disposition` name and filename, and its bytes (no nested multiparts, no transfer encodings).
+/// A `multipart/form-data` body (RFC 7578) split into its parts by multipart-kit's `MultipartParser`:
+/// how browsers, `curl -F` and Python `requests.post(files=…)` send several crop files to `POST /v1/cells`.
 enum MultipartBody {
+    /// One part: its `Content-Disposition` name and filename, its `Content-Type`, and its bytes.
     struct Part: Equatable {
         var name: String?
         var filename: String?
@@ -20,64 +22,77 @@ enum MultipartBody {
 
     /// The boundary parameter of a `multipart/form-data; boundary=…` content type.
     static func boundary(of contentType: String) throws -> String {
-        for param in contentType.split(separator: ";").dropFirst() {
-            let kv = param.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
-            if kv.count == 2, kv[0].lowercased() == "boundary" {
-                let b = kv[1].hasPrefix("\"") && kv[1].hasSuffix("\"") && kv[1].count >= 2 ? String(kv[1].dropFirst().dropLast()) : kv[1]
-                guard !b.isEmpty, b.count <= 70 else { throw ParseError("boundary must be 1–70 characters, got \(b.count)") }
-                return b
-            }
+        guard let b = parameter("boundary", in: contentType) else {
+            throw ParseError("Content-Type '\(contentType)' has no boundary parameter")
         }
-        throw ParseError("Content-Type '\(contentType)' has no boundary parameter")
+        guard !b.isEmpty, b.count <= 70 else { throw ParseError("boundary must be 1–70 characters, got \(b.count)") }
+        return b
     }
 
     /// The parts of `data`, in order.
     static func parse(_ data: Data, contentType: String) throws -> [Part] {
-        let bytes = [UInt8](data)
-        let delimiter = Array("--\(try boundary(of: contentType))".utf8)
-        guard var at = ByteSearch.find(delimiter, in: bytes, from: 0) else { throw ParseError("no boundary line found") }
-        var parts: [Part] = []
-        while true {
-            at += delimiter.count
-            // "--" after a delimiter closes the body.
-            if at + 1 < bytes.count, bytes[at] == UInt8(ascii: "-"), bytes[at + 1] == UInt8(ascii: "-") { return parts }
-            // Rest of the boundary line (transport padding), then CRLF.
-            guard let lineEnd = ByteSearch.find(crlf, in: bytes, from: at) else { throw ParseError("boundary line is not terminated") }
-            let headStart = lineEnd + 2
-            guard let headEnd = ByteSearch.find(crlf + crlf, in: bytes, from: headStart - 2) else {
-                throw ParseError("part \(parts.count + 1) has no blank line after its headers")
-            }
-            let head = headEnd > headStart ? String(decoding: bytes[headStart..<headEnd], as: UTF8.self) : ""
-            let bodyStart = headEnd + 4
-            guard let next = ByteSearch.find(crlf + delimiter, in: bytes, from: bodyStart) else {
-                throw ParseError("part \(parts.count + 1) is not closed by the boundary (truncated body?)")
-            }
-            var part = Part(body: Data(bytes[bodyStart..<next]))
-            for line in head.components(separatedBy: "\r\n") {
-                let kv = line.split(separator: ":", maxSplits: 1)
-                guard kv.count == 2 else { continue }
-                let key = kv[0].trimmingCharacters(in: .whitespaces).lowercased(), value = kv[1].trimmingCharacters(in: .whitespaces)
-                if key == "content-type" { part.contentType = value }
-                if key == "content-disposition" {
-                    part.name = parameter("name", in: value)
-                    part.filename = parameter("filename", in: value)
-                }
-            }
-            parts.append(part)
-            at = next + 2
+        let boundary = try boundary(of: contentType)
+        // The first "--boundary", at the start of the body or of a line (after the preamble).
+        let delimiter = Data("--\(boundary)".utf8)
+        let afterFirst: Data.Index
+        if data.starts(with: delimiter) {
+            afterFirst = data.startIndex + delimiter.count
+        } else if let r = data.range(of: Data("\r\n".utf8) + delimiter) {
+            afterFirst = r.upperBound
+        } else {
+            throw ParseError("no boundary line found")
         }
+        // "--boundary--" straight away: a form without parts (multipart-kit would call it a syntax error).
+        if data[afterFirst...].starts(with: Data("--".utf8)) { return [] }
+
+        let parser = MultipartParser(boundary: boundary)
+        var parts: [MultipartPart] = []
+        var headers = HTTPHeaders()
+        var body = ByteBuffer()
+        parser.onHeader = { name, value in headers.add(name: name, value: value) }
+        parser.onBody = { chunk in body.writeBuffer(&chunk) }
+        parser.onPartComplete = {
+            parts.append(MultipartPart(headers: headers, body: body))
+            headers = HTTPHeaders()
+            body = ByteBuffer()
+        }
+        do {
+            try parser.execute(ByteBuffer(bytes: data))
+        } catch {
+            throw ParseError("part \(parts.count + 1) has a malformed boundary line or headers")
+        }
+        // The parser stops quietly where the bytes end: only the close delimiter says the last part is whole.
+        guard data.range(of: Data("\r\n--\(boundary)--".utf8), in: afterFirst..<data.endIndex) != nil else {
+            throw ParseError("part \(parts.count + 1) is not closed by the boundary (truncated body?)")
+        }
+        return parts.map { Part($0) }
     }
 
-    static let crlf: [UInt8] = [13, 10]
-
-    /// `key="value"` (or unquoted) in a header value such as `form-data; name="crops"; filename="a.tif"`.
+    /// `key="value"` (or unquoted) in a header value such as `form-data; name="crops"; filename="a;b.tif"`.
     static func parameter(_ key: String, in value: String) -> String? {
-        for p in value.split(separator: ";").dropFirst() {
+        var fields: [Substring] = [], start = value.startIndex, quoted = false
+        for i in value.indices {
+            if value[i] == "\"" { quoted.toggle() }
+            if value[i] == ";" && !quoted { fields.append(value[start..<i]); start = value.index(after: i) }
+        }
+        fields.append(value[start...])
+        for p in fields.dropFirst() {
             let kv = p.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
             guard kv.count == 2, kv[0].lowercased() == key else { continue }
             let v = kv[1]
             return v.hasPrefix("\"") && v.hasSuffix("\"") && v.count >= 2 ? String(v.dropFirst().dropLast()) : v
         }
         return nil
+    }
+}
+
+extension MultipartBody.Part {
+    /// The name, filename and type from a multipart-kit part's headers (header names in any case).
+    init(_ part: MultipartPart) {
+        let disposition = part.headers.first(name: "Content-Disposition")
+        self.init(name: disposition.flatMap { MultipartBody.parameter("name", in: $0) },
+                  filename: disposition.flatMap { MultipartBody.parameter("filename", in: $0) },
+                  contentType: part.headers.first(name: "Content-Type")?.trimmingCharacters(in: .whitespaces),
+                  body: Data(part.body.readableBytesView))
     }
 }

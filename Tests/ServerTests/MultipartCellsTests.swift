@@ -47,7 +47,7 @@ final class MultipartCellsTests: XCTestCase {
 
     func testSeveralCropFilesInOneMultipartBody() async throws {
         let (server, base) = try await start()
-        let crops = (0..<4).map { testFieldCrop($0) }
+        let crops = (0..<4).map { fieldCrop($0) }
         // Part 1: a two-page TIFF; part 2: a PNG; part 3: a one-page TIFF — four crops in all.
         let stack = try fileBytes({ try TIFFWriter.write(pages: [crops[0], crops[1]], to: $0) }, ext: "tif")
         let png = try fileBytes({ try ImageFile.write(crops[2], to: $0) }, ext: "png")

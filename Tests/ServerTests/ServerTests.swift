@@ -131,7 +131,7 @@ final class ServerTests: XCTestCase {
         XCTAssertEqual(missing.status, 404)
 
         // Crops: raw concatenated and PNG.
-        let crops = (0..<3).map { testFieldCrop($0) }
+        let crops = (0..<3).map { fieldCrop($0) }
         var concatenated = Data()
         for c in crops { concatenated += BenchField.rawUInt16(c) }
         let cells = try await call(base, "/v1/cells?width=64&height=64&dtype=uint16", method: "POST", body: concatenated)
@@ -153,7 +153,7 @@ final class ServerTests: XCTestCase {
         let (server, base) = try await start()
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("cellphase-crop-\(UUID().uuidString).png")
         defer { try? FileManager.default.removeItem(at: url) }
-        try ImageFile.write(testFieldCrop(0), to: url)
+        try ImageFile.write(fieldCrop(0), to: url)
         let a = try await call(base, "/v1/cells", method: "POST", body: try Data(contentsOf: url))
         XCTAssertEqual(a.status, 200, String(decoding: a.data, as: UTF8.self))
         XCTAssertEqual((a.json["cells"] as? [Any])?.count, 1)
@@ -176,20 +176,18 @@ final class ServerTests: XCTestCase {
     func testExpectContinueIsAnsweredBeforeTheBody() async throws {
         let (server, base) = try await start()
         let (raw, q) = rawField()
-        let sock = try RawSocket(port: base.port!)
-        defer { sock.close() }
-        try sock.send(Data("POST /v1/fields?\(q) HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: \(raw.count)\r\nExpect: 100-continue\r\n\r\n".utf8))
-        let interim = try sock.readHead()
+        let connection = try LoopbackHTTPConnection(host: "127.0.0.1", port: base.port!, receiveTimeout: 10)
+        try connection.send(Data("POST /v1/fields?\(q) HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: \(raw.count)\r\nExpect: 100-continue\r\n\r\n".utf8))
+        let interim = try connection.readHead()
         XCTAssertTrue(interim.hasPrefix("HTTP/1.1 100"), interim)
-        try sock.send(raw)
-        let final = try sock.readHead()
+        try connection.send(raw)
+        let final = try connection.readHead()
         XCTAssertTrue(final.hasPrefix("HTTP/1.1 200"), final)
         // Announced over the limit: no 100, a 413 straight away.
         let (small, smallBase) = try await start { $0.maxBodyBytes = 1 << 20 }
-        let sock2 = try RawSocket(port: smallBase.port!)
-        defer { sock2.close() }
-        try sock2.send(Data("POST /v1/fields?\(q) HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: \(4 << 20)\r\nExpect: 100-continue\r\n\r\n".utf8))
-        let refused = try sock2.readHead()
+        let refusedConnection = try LoopbackHTTPConnection(host: "127.0.0.1", port: smallBase.port!, receiveTimeout: 10)
+        try refusedConnection.send(Data("POST /v1/fields?\(q) HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: \(4 << 20)\r\nExpect: 100-continue\r\n\r\n".utf8))
+        let refused = try refusedConnection.readHead()
         XCTAssertTrue(refused.hasPrefix("HTTP/1.1 413"), refused)
         try await small.shutdown()
         try await server.shutdown()
@@ -267,68 +265,7 @@ final class ServerTests: XCTestCase {
 }
 
 /// A 64×64 crop around a placed nucleus.
-func testFieldCrop(_ i: Int) -> Image {
+func fieldCrop(_ i: Int) -> Image {
     let n = testField.nuclei[i]
     return CropExtractor.cut(testField.image, x0: Int(n.centroidX) - 32, y0: Int(n.centroidY) - 32, side: 64, padding: .replicate)
-}
-
-/// A blocking loopback TCP client with a receive timeout (raw HTTP/1.1 in tests).
-final class RawSocket {
-    let fd: Int32
-    var buffered = Data()
-    struct Failure: Error { var what: String }
-
-    init(port: Int) throws {
-        #if canImport(Glibc)
-        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        #else
-        fd = socket(AF_INET, SOCK_STREAM, 0)
-        #endif
-        guard fd >= 0 else { throw Failure(what: "socket") }
-        var tv = timeval(tv_sec: 10, tv_usec: 0)
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_port = in_port_t(UInt16(port).bigEndian)
-        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let ok = withUnsafePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard ok == 0 else { throw Failure(what: "connect") }
-    }
-
-    func send(_ data: Data) throws {
-        try data.withUnsafeBytes { b in
-            var off = 0
-            while off < b.count {
-                let n = write(fd, b.baseAddress! + off, b.count - off)
-                guard n > 0 else { throw Failure(what: "write") }
-                off += n
-            }
-        }
-    }
-
-    /// Reads up to the end of the next response head (status line and headers) and returns it;
-    /// anything after it (a body) stays buffered and is skipped by the next call's search.
-    func readHead() throws -> String {
-        var chunk = [UInt8](repeating: 0, count: 65536)
-        while true {
-            if let r = buffered.range(of: Data("\r\n\r\n".utf8)) {
-                let head = String(decoding: buffered[buffered.startIndex..<r.lowerBound], as: UTF8.self)
-                buffered = Data(buffered[r.upperBound...])
-                return head
-            }
-            let n = read(fd, &chunk, chunk.count)
-            guard n > 0 else { throw Failure(what: "read timed out or closed; got \(String(decoding: buffered, as: UTF8.self))") }
-            buffered.append(contentsOf: chunk[0..<n])
-        }
-    }
-
-    func close() {
-        #if canImport(Glibc)
-        _ = Glibc.close(fd)
-        #else
-        _ = Darwin.close(fd)
-        #endif
-    }
 }
