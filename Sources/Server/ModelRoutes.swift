@@ -1,5 +1,6 @@
 import Hummingbird
 import Microscope
+import Models
 
 /// `GET /healthz` (liveness, no token needed) and `GET /v1/model` (the classifier and the server's limits).
 extension CellphaseServer {
