@@ -32,6 +32,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         // SQLite (system libsqlite3) for the run registry only (`RunRegistry` target and RunRegistryTests).
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
+        // SHA-256 for cache keys, data fingerprints and bundle checksums (`Datasets` target only).
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         // C libraries from the system (Debian -dev packages; Homebrew on macOS).
@@ -57,7 +59,7 @@ let package = Package(
         // Microscopy image I/O (TIFF, PNG), resampling, augmentation.
         .target(name: "Imaging", dependencies: ["Support", "CTIFF", "CPNG"]),
         // Labelled/unlabelled datasets, splits, budgets, caches, synthetic nuclei.
-        .target(name: "Datasets", dependencies: ["Imaging", "Support"]),
+        .target(name: "Datasets", dependencies: ["Imaging", "Support", .product(name: "Crypto", package: "swift-crypto")]),
         // Plots as SVG and PNG (canvas, axes, palette, heat map); knows nothing of cells.
         .target(name: "Plot", dependencies: ["Support", "CRSVG"]),
         // The model zoo, model bundles, metrics and the one classifier every command infers through.

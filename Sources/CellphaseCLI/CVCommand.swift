@@ -2,6 +2,7 @@ import ArgumentParser
 import Datasets
 import Foundation
 import Models
+import Support
 import Training
 
 /// `cellphase cv`: k-fold cross-validation (the dataset's own folds when it has them) of one or more models.
@@ -34,13 +35,20 @@ struct CVCommand: ParsableCommand {
         try FileManager.default.createDirectory(at: outURL, withIntermediateDirectories: true)
 
         var results: [(name: String, summary: CrossValidationSummary, folds: [Experiment.FoldResult], seconds: Double)] = []
-        for name in names {
+        // Time left: every model's planned epochs over every fold (early stopping only shortens it).
+        let planned = names.map { training.recipe(for: $0).epochs * testFolds.count }
+        let eta = TimeLeft(total: planned.reduce(0, +))
+        for (m, name) in names.enumerated() {
+            let before = planned[..<m].reduce(0, +)
             let t0 = Date()
             let options = training.trainerOptions(for: name, log: TrainingLog(url: outURL.appendingPathComponent("\(name).jsonl")))
             let (summary, foldResults) = try Experiment.crossValidate(
                 architecture: name, data: data, folds: testFolds, options: options,
                 validationFraction: training.validationFraction, initWeights: training.initURL,
-                progress: { f, e in Console.note(Console.epochLine(e, of: options.epochs, prefix: "\(name) fold \(f + 1)/\(testFolds.count)  ")) },
+                progress: { f, e in
+                    Console.note(Console.epochLine(e, of: options.epochs, prefix: "\(name) fold \(f + 1)/\(testFolds.count)  ")
+                                 + "  " + eta.text(done: before + f * options.epochs + e.epoch))
+                },
                 foldDone: { r in
                     Console.note(String(format: "%@ %@: test accuracy %.1f %%, balanced %.1f %% (best epoch %@, %.0f s)",
                                         name, r.name, 100 * r.report.accuracy, 100 * r.report.balancedAccuracy,

@@ -27,12 +27,9 @@ struct DataCommand: ParsableCommand {
         @Option(help: "Explicit class order, comma-separated.") var classes: String?
         @Option(parsing: .singleValue, help: "Merge classes: name=A,B,C (repeatable), e.g. mitosis=P,PM,M,A,T.") var group: [String] = []
         @Option(help: "Classes to drop, comma-separated (e.g. J).") var drop: String?
-        @Option(help: "Bad input: skip (report and continue) or stop.") var onError: String = "skip"
+        @Option(help: "Bad input: skip (report and continue) or stop.") var onError: ErrorPolicy = .skip
 
-        func policy() throws -> ErrorPolicy {
-            guard let p = ErrorPolicy(rawValue: onError) else { throw ValidationError("--on-error must be skip or stop") }
-            return p
-        }
+        func policy() throws -> ErrorPolicy { onError }
 
         func load() throws -> Dataset {
             let mapping = try ClassMapping(classes: classes, groupSpecs: group, drop: drop)
@@ -100,13 +97,12 @@ struct DataCommand: ParsableCommand {
         @Option(help: "Output folder.") var out: String
         @Option(help: "Images per phase.") var perClass: Int = 60
         @Option(help: "Image side in pixels.") var side: Int = 64
-        @Option(help: "File type: png (8-bit) or tif (16-bit LZW).") var format: String = "png"
+        @Option(help: "File type: png (8-bit) or tif (16-bit LZW).") var format: ExampleFormat = .png
         @Option(help: "Random seed.") var seed: UInt64 = 0
 
         func run() throws {
-            guard format == "png" || format == "tif" else { throw ValidationError("--format must be png or tif") }
-            let gen = SyntheticNuclei(side: side, format: format == "png" ? .uint8 : .uint16, seed: seed)
-            let n = try gen.writeDataset(to: URL(fileURLWithPath: out), perClass: perClass, fileExtension: format)
+            let gen = SyntheticNuclei(side: side, format: format == .png ? .uint8 : .uint16, seed: seed)
+            let n = try gen.writeDataset(to: URL(fileURLWithPath: out), perClass: perClass, fileExtension: format.rawValue)
             print("wrote \(n) images to \(out)")
         }
     }

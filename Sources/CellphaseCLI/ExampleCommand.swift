@@ -7,20 +7,20 @@ import Training
 
 /// `cellphase example`: the main job on built-in data — synthetic nuclei in two phases are written as PNG files,
 /// loaded back through the dataset layer, split, and a low-depth CNN is trained and tested on them; the model
-/// bundle, epoch log and HTML report are written next to the images.
+/// bundle, epoch log and HTML report are written next to the images, in `./cellphase-example` where a new user looks.
 struct ExampleCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "example",
         abstract: "Generate a two-class set of synthetic nuclei, train a small CNN on it, print its test accuracy and write an HTML report.")
 
-    @Option(help: "Folder for the generated images and the run (default: a temporary folder).") var out: String?
+    @Option(help: "Folder for the generated images and the run.") var out: String = "cellphase-example"
     @Option(help: "Images per class.") var perClass = 120
     @Option(help: "Training epochs.") var epochs = 12
     @Option(help: "Architecture: \(ModelRegistry.names.joined(separator: ", ")).") var model = "lowdepth"
     @Option(help: "Random seed (same seed, same result).") var seed: UInt64 = 1
 
     func run() throws {
-        let base = URL(fileURLWithPath: out ?? NSTemporaryDirectory() + "cellphase-example-\(seed)")
+        let base = URL(fileURLWithPath: out).standardizedFileURL
         let root = base.appendingPathComponent("images")
         let phases: [CellPhase] = [.interphase, .metaphase]
         try? FileManager.default.removeItem(at: root)

@@ -9,26 +9,20 @@ struct PreprocessOptions: ParsableArguments {
         How a crop becomes a square of --size: keep-aspect (scale the longer side to --size, pad), stretch, or pad \
         (keep the pixel scale: centre, pad or centre-crop; nuclear size stays a feature).
         """)
-    var resize: String = "keep-aspect"
+    var resize: ResizeMode = .keepAspect
     @Option(help: """
         Intensity normalisation: image (each crop's own 1st–99.8th percentiles) or dataset (one range for every crop, \
         from the percentiles of all crops pooled: brightness differences between crops stay a feature).
         """)
-    var intensity: String = "image"
+    var intensity: IntensityMode = .image
 
     /// `base` (side and value range of the model family) with the chosen resize; `fitsDatasetRange` says whether the
     /// intensity range is still to be taken from the data (`DataOptions.prepare` does it once the data is listed).
     func settings(_ base: PreprocessSettings) throws -> PreprocessSettings {
-        guard let mode = ResizeMode(rawValue: resize) else {
-            throw ValidationError("--resize must be one of \(ResizeMode.allCases.map(\.rawValue).joined(separator: ", ")) (got '\(resize)')")
-        }
-        guard ["image", "dataset"].contains(intensity) else {
-            throw ValidationError("--intensity must be image or dataset (got '\(intensity)')")
-        }
         var s = base
-        s.resize = mode
+        s.resize = resize
         return s
     }
 
-    var fitsDatasetRange: Bool { intensity == "dataset" }
+    var fitsDatasetRange: Bool { intensity == .dataset }
 }

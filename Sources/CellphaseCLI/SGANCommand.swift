@@ -3,6 +3,7 @@ import Datasets
 import Foundation
 import Imaging
 import Models
+import Support
 import Training
 
 /// `cellphase sgan …`: the semi-supervised GAN of the SGAN paper (train on a label budget, run the budget grid).
@@ -35,15 +36,12 @@ struct SGANOptions: ParsableArguments {
         Generator loss: published (the unsupervised head's BCE, section 4.2) or feature-matching (match the mean \
         discriminator features of real unlabelled images; Salimans et al. 2016).
         """)
-    var generatorLoss: String = "published"
+    var generatorLoss: SGANIteration.GeneratorObjective = .published
 
     func validate() throws {
         guard epochs >= 1 else { throw ValidationError("--epochs must be ≥ 1") }
         guard (0...1).contains(patienceFraction) else { throw ValidationError("--patience-fraction must be in [0, 1]") }
         _ = try config()
-        guard SGANIteration.GeneratorObjective(rawValue: generatorLoss) != nil else {
-            throw ValidationError("--generator-loss must be published or feature-matching (got '\(generatorLoss)')")
-        }
     }
 
     func config() throws -> SGANConfig {
@@ -76,7 +74,7 @@ struct SGANOptions: ParsableArguments {
         o.checkpointThreshold = threshold
         o.augmentation = noAugment ? nil : .paper
         o.seed = seed
-        o.generatorObjective = SGANIteration.GeneratorObjective(rawValue: generatorLoss) ?? .published
+        o.generatorObjective = generatorLoss
         return o
     }
 
@@ -85,7 +83,7 @@ struct SGANOptions: ParsableArguments {
         return [("discriminator", "filters \(c.discriminatorFilters.map(String.init).joined(separator: "→")), dropout \(c.discriminatorDropout), "
                  + String(format: "%.1f MFLOP/image", c.discriminatorFLOPs / 1e6)),
                 ("generator", "latent \(c.latentSize), filters \(c.generatorFilters.map(String.init).joined(separator: "→")), "
-                 + String(format: "%.1f MFLOP/image", c.generatorFLOPs / 1e6) + ", loss \(generatorLoss)"),
+                 + String(format: "%.1f MFLOP/image", c.generatorFLOPs / 1e6) + ", loss \(generatorLoss.rawValue)"),
                 ("optimiser", "Adam, learning rate \(lr), β1 0.5 (both networks)"),
                 ("epochs (max)", "\(epochs), early stopping patience \(Int(patienceFraction * 100)) % of them"
                  + (timeLimit.map { String(format: ", time limit %.0f s", $0) } ?? "")),
@@ -151,7 +149,9 @@ struct SGANTrainCommand: ParsableCommand {
         let recording = try RunRecording(path: registry)
 
         var runs: [SGANExperiment.FoldRun] = []
+        let eta = SGANTimeLeft(folds: testFolds.count, epochs: options.epochs, timeLimit: options.timeLimit)
         for (i, fold) in testFolds.enumerated() {
+            let foldStart = Date()
             let foldDir = outURL.appendingPathComponent(fold.name)
             try FileManager.default.createDirectory(at: foldDir, withIntermediateDirectories: true)
             let log = TrainingLog(url: foldDir.appendingPathComponent("epochs.jsonl"))
@@ -170,7 +170,8 @@ struct SGANTrainCommand: ParsableCommand {
                     onEpoch: { e in
                         try log.append(line: e)
                         try record.epoch(e)
-                        Console.note(Self.epochLine(e, of: o.epochs, prefix: "\(fold.name) (\(i + 1)/\(testFolds.count))  "))
+                        Console.note(Self.epochLine(e, of: o.epochs, prefix: "\(fold.name) (\(i + 1)/\(testFolds.count))  ")
+                                     + "  " + eta.text(fold: i, epoch: e.epoch, foldStart: foldStart))
                     },
                     onCheckpoint: { e, url in try record.checkpoint(e, url) })
                 let saved = try SGANExperiment.saveFold(run, data: data, provenance: provenance, options: o, to: foldDir)
@@ -228,6 +229,22 @@ struct SGANTrainCommand: ParsableCommand {
                          100 * summary.balancedAccuracy.mean, 100 * (summary.balancedAccuracy.std ?? 0), summary.macroF1.mean,
                          summary.folds, seconds))
             print("report: \(reportURL.path)")
+        }
+    }
+
+    /// Time left of `sgan train`: epochs over folds, or the time limit of each fold when it binds first.
+    struct SGANTimeLeft {
+        let folds: Int, epochs: Int, timeLimit: Double?
+        let clock: TimeLeft
+        init(folds: Int, epochs: Int, timeLimit: Double?) {
+            self.folds = folds; self.epochs = epochs; self.timeLimit = timeLimit
+            clock = TimeLeft(total: folds * epochs)
+        }
+        func text(fold: Int, epoch: Int, foldStart: Date) -> String {
+            let byEpochs = clock.text(done: fold * epochs + epoch)
+            guard let limit = timeLimit else { return byEpochs }
+            let left = max(0, limit - Date().timeIntervalSince(foldStart)) + limit * Double(folds - fold - 1)
+            return "≤ \(TimeLeft.format(left)) left (time limit)"
         }
     }
 

@@ -4,6 +4,7 @@ import Foundation
 import Models
 import Plot
 import RunRegistry
+import Support
 import Training
 
 /// `cellphase sgan grid`: the label-budget grid of the SGAN paper (section 5, Figures 4 and 5), recorded cell by cell
@@ -77,6 +78,7 @@ struct SGANGridCommand: ParsableCommand {
             let done = Set(try recording.registry.runs(group: groupName, status: .finished).map(\.key))
             let todo = mine.filter { !done.contains($0.key) }
             Console.note("grid '\(groupName)': \(all.count) cells; this shard \(mine.count), finished before \(mine.count - todo.count), to run \(todo.count)")
+            let eta = TimeLeft(total: todo.count)
             for (n, cell) in todo.enumerated() {
                 let fold = testFolds.first { $0.name == cell.fold }!
                 let test = Set(fold.rows)
@@ -90,7 +92,7 @@ struct SGANGridCommand: ParsableCommand {
                 var o = options
                 o.mode = cell.method == .supervisedOnly ? .supervisedOnly : .semiSupervised
                 o.seed = sgan.seed &+ UInt64(testFolds.firstIndex { $0.name == cell.fold } ?? 0)
-                let prefix = "[\(n + 1)/\(todo.count)] \(cell.key)"
+                let prefix = "[\(n + 1)/\(todo.count), \(eta.text(done: n))] \(cell.key)"
                 let accuracy: Double
                 if cell.method == .lowdepth {
                     if unitData == nil { unitData = try source.prepare(settings: Experiment.preprocessing(side: options.config.imageSize), preprocess: preprocess) }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Datasets
 import Foundation
 import Models
+import Support
 import Training
 
 /// `cellphase transfer`: transfer a trained SGAN discriminator to a new dataset (SGAN paper `004_…txt`, section 6.3)
@@ -101,9 +102,13 @@ struct TransferCommand: ParsableCommand {
         let plannedEpochs: Int
         if case .fineTune = options.mode { plannedEpochs = options.epochs + options.fineTuneEpochs } else { plannedEpochs = options.epochs }
 
+        let eta = TimeLeft(total: plannedEpochs * testFolds.count)
         let (summary, results) = try transfer.crossValidate(
             source: src, data: data, folds: testFolds,
-            progress: { f, e in Console.note(Console.epochLine(e, of: plannedEpochs, prefix: "fold \(f + 1)/\(testFolds.count)  ")) },
+            progress: { f, e in
+                Console.note(Console.epochLine(e, of: plannedEpochs, prefix: "fold \(f + 1)/\(testFolds.count)  ")
+                             + "  " + eta.text(done: f * plannedEpochs + e.epoch))
+            },
             foldDone: { fold in
                 let r = fold.result
                 let dir = outURL.appendingPathComponent(r.name)

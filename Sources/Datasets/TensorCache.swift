@@ -16,14 +16,13 @@ public struct TensorCache: Sendable {
             var parts: [String] = []
             for f in dataset.samples[i].files {
                 guard let d = try? Data(contentsOf: f) else { return nil }
-                parts.append(SHA256.hex(d))
+                parts.append(ContentHash.sha256(d))
             }
             return parts.joined(separator: "+")
         }
-        var h = SHA256()
-        h.update(settings.key + "\n")
-        for (i, x) in hashes.enumerated() { h.update((x ?? "missing:\(dataset.samples[i].files[0].path)") + "\n") }
-        return h.finalize().map { String(format: "%02x", $0) }.joined()
+        return ContentHash.sha256(lines: [settings.key] + hashes.enumerated().map { i, x in
+            x ?? "missing:\(dataset.samples[i].files[0].path)"
+        })
     }
 
     func url(_ key: String) -> URL { directory.appendingPathComponent("\(key).cptensor") }

@@ -72,7 +72,7 @@ public enum ModelBundle {
                                                                             "architecture": info.model.architecture])
             try weights.write(to: tmp.appendingPathComponent(weightsFile))
             info.parameterCount = model.parameterCount
-            info.weightsSHA256 = SHA256.hex(weights)
+            info.weightsSHA256 = ContentHash.sha256(weights)
             let e = JSONEncoder()
             e.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
             try e.encode(info).write(to: tmp.appendingPathComponent(infoFile))
@@ -157,7 +157,7 @@ public enum ModelBundle {
         do { contents = try SafeTensors.decode(bytes, file: weightsURL.path) } catch {
             throw BundleError.damagedWeights(bundle: url.path, reason: "\(error)")
         }
-        guard SHA256.hex(bytes) == info.weightsSHA256 else { throw BundleError.weightsChanged(bundle: url.path) }
+        guard ContentHash.sha256(bytes) == info.weightsSHA256 else { throw BundleError.weightsChanged(bundle: url.path) }
         let model: Module
         do { model = try ModelRegistry.make(info.model, seed: 0) } catch {
             throw BundleError.incompatible(bundle: url.path, reason: "\(error)")

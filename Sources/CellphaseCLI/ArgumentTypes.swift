@@ -1,0 +1,27 @@
+import ArgumentParser
+import Datasets
+import Imaging
+import Training
+
+// The options with a fixed set of values, typed: argument-parser checks them and lists the choices in `--help`.
+
+extension ResizeMode: ExpressibleByArgument {}
+extension ErrorPolicy: ExpressibleByArgument {}
+extension SupervisedTrainer.Monitor: ExpressibleByArgument {}
+extension SGANIteration.GeneratorObjective: ExpressibleByArgument {}
+
+extension SupervisedTrainer.Schedule: ExpressibleByArgument {
+    public init?(argument: String) { self.init(name: argument) }
+    public var defaultValueDescription: String { name }
+    public static var allValueStrings: [String] { ["plateau", "cosine", "constant"] }
+}
+
+/// `data examples --format`: 8-bit PNG or 16-bit LZW TIFF.
+enum ExampleFormat: String, ExpressibleByArgument, CaseIterable {
+    case png, tif
+}
+
+/// `--intensity`: each crop's own percentiles, or one range for the whole dataset.
+enum IntensityMode: String, ExpressibleByArgument, CaseIterable {
+    case image, dataset
+}

@@ -1,0 +1,79 @@
+import ArgumentParser
+import Foundation
+import Training
+
+/// Training settings shared by train and cv.
+struct TrainingOptions: ParsableArguments {
+    @Option(help: "Input side in pixels (square; ≥ 32).") var size: Int = 64
+    @Option(help: "Maximum epochs (default: the architecture's: 50; lowdepth 150).") var epochs: Int?
+    @Option(help: "Mini-batch size.") var batchSize: Int = 32
+    @Option(help: "Adam learning rate (default: the architecture's: 1e-3; lowdepth 5e-4).") var lr: Float?
+    @Option(help: "Learning-rate schedule: plateau, cosine or constant (default: the architecture's: plateau; lowdepth constant).")
+    var schedule: SupervisedTrainer.Schedule?
+    @Option(help: "Validation figure for early stopping and the best epoch: balanced-accuracy, accuracy or loss.")
+    var monitor: SupervisedTrainer.Monitor = .balancedAccuracy
+    @Option(help: "Early stopping: epochs without improvement before stopping (0: never stop early; default: the architecture's: 10; lowdepth 40).")
+    var patience: Int?
+    @Option(help: "Early stopping never fires before this many epochs (BN nets sit at chance at first).") var warmup: Int = 15
+    @Option(help: "Share of the training images held out for validation.") var validationFraction: Double = 0.15
+    @Flag(help: "Train without on-the-fly augmentation.") var noAugment = false
+    @Flag(help: "Do not weight classes by inverse frequency.") var noClassWeights = false
+    @Option(help: "Initial weights: a safetensors file with torchvision names (first conv summed over RGB).") var `init`: String?
+    @Option(help: "Random seed (same seed, same result).") var seed: UInt64 = 1
+    @Option(help: """
+        Before each validation, recompute batch-norm statistics over this many training images (unaugmented, \
+        dropout off); 0 keeps the running averages.
+        """)
+    var bnCalibration: Int = 512
+
+    func validate() throws {
+        guard bnCalibration >= 0 else { throw ValidationError("--bn-calibration must be ≥ 0") }
+        guard size >= 32 else { throw ValidationError("--size must be at least 32 px") }
+        guard (epochs ?? 1) >= 1, batchSize >= 2 else { throw ValidationError("--epochs must be ≥ 1 and --batch-size ≥ 2") }
+        guard validationFraction > 0, validationFraction < 0.5 else { throw ValidationError("--validation-fraction must be in (0, 0.5)") }
+    }
+
+    var initURL: URL? { self.`init`.map { URL(fileURLWithPath: $0) } }
+
+    /// The architecture's recipe with what the user gave on top.
+    func recipe(for architecture: String) -> Recipe {
+        var r = Recipe.default(for: architecture)
+        if let epochs { r.epochs = epochs }
+        if let lr { r.learningRate = lr }
+        if let schedule { r.schedule = schedule }
+        if let patience { r.patience = patience }
+        return r
+    }
+
+    func trainerOptions(for architecture: String, log: TrainingLog?) -> SupervisedTrainer.Options {
+        let r = recipe(for: architecture)
+        var o = SupervisedTrainer.Options()
+        o.epochs = r.epochs
+        o.batchSize = batchSize
+        o.learningRate = r.learningRate
+        o.schedule = r.schedule
+        o.monitor = monitor
+        o.earlyStopping = r.patience > 0 ? .init(patience: r.patience, warmup: warmup) : nil
+        o.augmentation = noAugment ? nil : .paper
+        o.balanceClasses = !noClassWeights
+        o.log = log
+        o.seed = seed
+        o.batchNormCalibrationImages = bnCalibration
+        return o
+    }
+
+    func settingsRows(for architectures: [String]) -> [(String, String)] {
+        let recipes = architectures.map { ($0, recipe(for: $0)) }
+        func each(_ f: (Recipe) -> String) -> String {
+            let values = recipes.map { f($0.1) }
+            return Set(values).count <= 1 ? values.first ?? "" : zip(recipes, values).map { "\($0.0): \($1)" }.joined(separator: "; ")
+        }
+        return [("input", "\(size)×\(size) px, 1st–99.8th percentile → [0, 1]"), ("epochs (max)", each { "\($0.epochs)" }),
+         ("batch size", "\(batchSize)"), ("optimiser", each { "Adam, learning rate \($0.learningRate)" }), ("schedule", each(\.schedule.name)),
+         ("early stopping", each { $0.patience > 0 ? "on \(monitor.rawValue), patience \($0.patience), warm-up \(warmup) epochs" : "off" }),
+         ("class weights", noClassWeights ? "none" : "balanced (when counts differ)"),
+         ("augmentation", noAugment ? "none" : "rotation ±30°, flips, shift 10 %, zoom 0.9–1.1, brightness 1.0–1.3"),
+         ("batch-norm statistics", bnCalibration > 0 ? "recomputed over \(bnCalibration) training images before each validation" : "running averages"),
+         ("initial weights", self.`init` ?? "He initialisation"), ("seed", "\(seed)")]
+    }
+}
