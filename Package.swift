@@ -64,8 +64,9 @@ let package = Package(
         .target(name: "Plot", dependencies: ["Support", "CRSVG"]),
         // The model zoo, model bundles, metrics and the one classifier every command infers through.
         .target(name: "Models", dependencies: ["Engine", "NN", "Datasets", "Imaging", "Segmentation", "Support"]),
-        // Supervised, SGAN and transfer training, their experiment runners and reports, the engine benchmark.
-        .target(name: "Training", dependencies: ["Models", "Plot", "Engine", "NN", "Datasets", "Imaging", "Support"]),
+        // Supervised, SGAN and transfer training, their experiment runners (recorded in the run registry) and reports, the
+        // engine benchmark.
+        .target(name: "Training", dependencies: ["Models", "Plot", "RunRegistry", "Engine", "NN", "Datasets", "Imaging", "Support"]),
         // Whole-field nuclei segmentation: background, thresholds, components, watershed, features, crops.
         .target(name: "Segmentation", dependencies: ["Imaging", "Support"], path: "Sources/Segmentation"),
         // At the microscope: field → nuclei → crops → classes → acquisition events (no HTTP here).

@@ -143,71 +143,23 @@ struct SGANTrainCommand: ParsableCommand {
             }
         }
         let budget = SGANExperiment.BudgetSpec(labelsPerClass: labelsPerClass, unlabelled: unlabelled, stratifiedPool: stratifiedPool)
-        let outURL = URL(fileURLWithPath: out ?? "runs/\(baseline ? "baseline" : "sgan")-l\(labelsPerClass)").standardizedFileURL
-        try FileManager.default.createDirectory(at: outURL, withIntermediateDirectories: true)
-        let provenance = DataProvenance.of(data, root: source.root, mapping: source.hasMapping ? try source.mapping() : nil)
-        let recording = try RunRecording(path: registry)
-
-        var runs: [SGANExperiment.FoldRun] = []
+        var sganRun = SGANRun(options: options, budget: budget)
+        sganRun.settingsRows = sgan.settingsRows
         let eta = SGANTimeLeft(folds: testFolds.count, epochs: options.epochs, timeLimit: options.timeLimit)
-        for (i, fold) in testFolds.enumerated() {
-            let foldStart = Date()
-            let foldDir = outURL.appendingPathComponent(fold.name)
-            try FileManager.default.createDirectory(at: foldDir, withIntermediateDirectories: true)
-            let log = TrainingLog(url: foldDir.appendingPathComponent("epochs.jsonl"))
-            try? FileManager.default.removeItem(at: log.url)
-            let test = Set(fold.rows)
-            let trainRows = allFolds.flatMap(\.rows).filter { !test.contains($0) }
-            var o = options
-            o.seed = options.seed &+ UInt64(i)
-            let key = "\(options.mode.rawValue)/\(budget.key)/\(fold.name)"
-            let run = try recording.record(kind: options.mode.rawValue, key: key, group: "train:\(outURL.path)",
-                                           config: SGANGridCommand.CellConfig(cell: .init(method: baseline ? .supervisedOnly : .sgan, budget: budget, fold: fold.name), sgan: o),
-                                           seed: o.seed, fingerprint: provenance.fingerprint) { record -> (SGANExperiment.FoldRun, RunRecording.Outcome) in
-                let run = try SGANExperiment.runFold(
-                    name: fold.name, data: data, trainRows: trainRows, testRows: fold.rows, extraUnlabelled: extra,
-                    budget: budget, options: o, checkpoints: foldDir.appendingPathComponent("checkpoints"),
-                    onEpoch: { e in
-                        try log.append(line: e)
-                        try record.epoch(e)
-                        Console.note(Self.epochLine(e, of: o.epochs, prefix: "\(fold.name) (\(i + 1)/\(testFolds.count))  ")
-                                     + "  " + eta.text(fold: i, epoch: e.epoch, foldStart: foldStart))
-                    },
-                    onCheckpoint: { e, url in try record.checkpoint(e, url) })
-                let saved = try SGANExperiment.saveFold(run, data: data, provenance: provenance, options: o, to: foldDir)
-                return (run, .init(metrics: run.report, seconds: run.result.seconds, bundle: saved.bundle,
-                                   report: outURL.appendingPathComponent("report.html")))
-            }
-            Console.note(String(format: "%@: test accuracy %.1f %% (best epoch %@ of %d, %d iterations, %.0f s; %@)", fold.name,
-                                100 * run.report.accuracy, run.result.bestEpoch.map(String.init) ?? "–", run.result.history.count,
-                                run.result.iterations, run.result.seconds, run.result.stopReason))
-            runs.append(run)
-        }
-        let summary = try CrossValidationSummary(folds: runs.map(\.report))
+        var foldStart = Date(), currentFold = -1
+        let outcome = try sganRun.run(
+            data: data, dataRoot: source.root, allFolds: allFolds, testFolds: testFolds, extra: extra,
+            provenance: DataProvenance.of(data, root: source.root, mapping: source.hasMapping ? try source.mapping() : nil),
+            out: URL(fileURLWithPath: out ?? "runs/\(baseline ? "baseline" : "sgan")-l\(labelsPerClass)").standardizedFileURL,
+            recording: try RunRecording(path: registry, note: Console.note),
+            epoch: { i, e in
+                if i != currentFold { currentFold = i; foldStart = Date() }
+                Console.note(Self.epochLine(e, of: options.epochs, prefix: "\(testFolds[i].name) (\(i + 1)/\(testFolds.count))  ")
+                             + "  " + eta.text(fold: i, epoch: e.epoch, foldStart: foldStart))
+            },
+            note: Console.note)
+        let (runs, summary, reportURL) = (outcome.folds, outcome.summary, outcome.report)
         let seconds = Date().timeIntervalSince(t0)
-
-        var c = RunReportContents(title: "cellphase sgan train — \(baseline ? "supervised-only baseline" : "SGAN"), \(labelsPerClass) labels per class")
-        c.classCounts = data.dataset.classes.map { ($0, data.dataset.classCounts[$0] ?? 0) }
-        c.dataNote = "\(source.root.path): " + runs.map {
-            "\($0.name): \($0.labelledCount) labelled for training, \($0.validationCount) validation, \($0.unlabelledCount) unlabelled, \($0.testRows.count) test"
-        }.joined(separator: "; ") + "."
-        c.settings = [("mode", baseline ? "supervised only (no unlabelled or generated images)" : "SGAN"),
-                      ("budget", "\(labelsPerClass) labels per class, unlabelled pool \(unlabelled.map(String.init) ?? "all that is left")\(stratifiedPool ? " (class-stratified)" : "")")]
-            + sgan.settingsRows
-            + [("time", String(format: "%.0f s in all; %@", seconds, runs.map { String(format: "%@ %.0f s / %d iterations", $0.name, $0.result.seconds, $0.result.iterations) }.joined(separator: ", ")))]
-        if runs.count > 1 { c.crossValidation = summary } else if let r = runs.first { c.evaluation = r.report }
-        c.trainingLog = runs.first?.result.history.map(\.record) ?? []
-        let html = c.htmlReport()
-        if let first = runs.first, !baseline {
-            html.addFigure(title: "GAN losses — \(first.name)", canvas: SGANLossPlot(epochs: first.result.history).canvas(),
-                           caption: "Per-epoch mean losses of the discriminator (supervised, real, fake) and the generator.")
-            let png = outURL.appendingPathComponent(first.name).appendingPathComponent("generated.png")
-            if let bytes = try? Data(contentsOf: png) {
-                html.addImage(title: "Generated cells — \(first.name)", png: bytes, caption: "64 samples of the generator at the best epoch.")
-            }
-        }
-        let reportURL = outURL.appendingPathComponent("report.html")
-        try html.write(to: reportURL)
         Console.note("report: \(reportURL.path)")
 
         if json {

@@ -74,88 +74,32 @@ struct TransferCommand: ParsableCommand {
         return o
     }
 
-    /// Whether the fine-tuning phase's weights were kept (only in --mode fine-tune).
-    func fineTuneNote(_ fold: TransferLearning.Fold) -> String {
-        guard case .fineTune = options.mode, fold.result.history.count > fold.headEpochs else { return "" }
-        return fold.fineTuneKept ? ", fine-tuned kept" : ", head phase kept (fine-tuning did not beat it on validation)"
-    }
-
     func run() throws {
-        let t0 = Date()
         let bundleURL = URL(fileURLWithPath: from).standardizedFileURL
         let src = try TransferLearning.Source(bundle: bundleURL)
-        let srcInfo = src.info
         Console.note("source: \(bundleURL.path) (sgan, d_filters \(src.config.discriminatorFilters.map(String.init).joined(separator: ",")), "
-                     + "classes \(srcInfo.classes.joined(separator: ",")), \(srcInfo.preprocessing.key))")
-        let mapping = try source.mapping()
-        let data = try source.prepare(settings: srcInfo.preprocessing)
-        let options = self.options
+                     + "classes \(src.info.classes.joined(separator: ",")), \(src.info.preprocessing.key))")
+        let data = try source.prepare(settings: src.info.preprocessing)
         let testFolds = Experiment.folds(for: data, k: folds, seed: seed)
-        let grouped = data.dataset.groups.contains { $0 != nil }
-        Console.note("\(testFolds.count) folds (\(grouped ? "stratified, group-aware" : "stratified")): "
+        Console.note("\(testFolds.count) folds (\(data.dataset.groups.contains { $0 != nil } ? "stratified, group-aware" : "stratified")): "
                      + testFolds.map { "\($0.name) \($0.rows.count)" }.joined(separator: ", ") + "; mode \(options.mode)")
-        let outURL = URL(fileURLWithPath: out ?? "runs/transfer").standardizedFileURL
-        try FileManager.default.createDirectory(at: outURL, withIntermediateDirectories: true)
-        let provenance = DataProvenance.of(data, root: source.root, mapping: mapping)
-        let transfer = TransferLearning(options: options)
-        var bundles: [String] = []
-        let plannedEpochs: Int
-        if case .fineTune = options.mode { plannedEpochs = options.epochs + options.fineTuneEpochs } else { plannedEpochs = options.epochs }
-
-        let eta = TimeLeft(total: plannedEpochs * testFolds.count)
-        let (summary, results) = try transfer.crossValidate(
-            source: src, data: data, folds: testFolds,
+        let transfer = TransferRun(options: options)
+        let planned = transfer.plannedEpochs
+        let eta = TimeLeft(total: planned * testFolds.count)
+        let outcome = try transfer.run(
+            source: src, sourceURL: bundleURL, data: data, dataRoot: source.root, folds: testFolds,
+            provenance: DataProvenance.of(data, root: source.root, mapping: try source.mapping()),
+            out: URL(fileURLWithPath: out ?? "runs/transfer").standardizedFileURL,
             progress: { f, e in
-                Console.note(Console.epochLine(e, of: plannedEpochs, prefix: "fold \(f + 1)/\(testFolds.count)  ")
-                             + "  " + eta.text(done: f * plannedEpochs + e.epoch))
+                Console.note(Console.epochLine(e, of: planned, prefix: "fold \(f + 1)/\(testFolds.count)  ")
+                             + "  " + eta.text(done: f * planned + e.epoch))
             },
-            foldDone: { fold in
-                let r = fold.result
-                let dir = outURL.appendingPathComponent(r.name)
-                try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-                let log = TrainingLog(url: dir.appendingPathComponent("training.jsonl"))
-                try? FileManager.default.removeItem(at: log.url)
-                try log.append(contentsOf: r.history)
-                let url = dir.appendingPathComponent("sgan-transfer.\(ModelBundle.fileExtension)")
-                try ModelBundle.save(model: fold.model, info: transfer.bundleInfo(for: fold, source: src, data: data, provenance: provenance),
-                                     to: url)
-                bundles.append(url.path)
-                Console.note(String(format: "%@: test accuracy %.1f %%, balanced %.1f %% (%d head + %d fine-tune epochs%@, best %@, %.0f s) → %@",
-                                    r.name, 100 * r.report.accuracy, 100 * r.report.balancedAccuracy, fold.headEpochs,
-                                    r.history.count - fold.headEpochs, fineTuneNote(fold), r.bestEpoch.map(String.init) ?? "–",
-                                    r.seconds, url.path))
-            })
-        let seconds = Date().timeIntervalSince(t0)
+            note: Console.note)
+        Console.note("report: \(outcome.report.path)")
+        let (summary, results, seconds, reportURL) = (outcome.summary, outcome.folds, outcome.seconds, outcome.report)
         let foldResults = results.map(\.result)
-
-        var c = RunReportContents(title: "cellphase transfer — \(bundleURL.lastPathComponent) → \(source.root.lastPathComponent)")
-        c.classCounts = data.dataset.classes.map { ($0, data.dataset.classCounts[$0] ?? 0) }
-        c.dataNote = "\(source.root.path): \(testFolds.count) folds (stratified\(grouped ? ", group-aware" : "")); per fold one fold tests and \(Int((100 * validationFraction).rounded())) % of the rest validates."
-        c.settings = [("source bundle", bundleURL.path),
-                      ("source classes", srcInfo.classes.joined(separator: ", ")),
-                      ("backbone", "SGAN discriminator, filters \(src.config.discriminatorFilters.map(String.init).joined(separator: ", ")), dropout \(src.config.discriminatorDropout)"),
-                      ("head", (options.headWidths.map { "Dense \($0) + ReLU + BN" } + ["Dense \(data.dataset.classes.count) (logits)"]).joined(separator: " → ")),
-                      ("preprocessing", "\(srcInfo.preprocessing.key) (the source bundle's)"),
-                      ("mode", "\(options.mode)"),
-                      ("head phase", "Adam \(lr), up to \(epochs) epochs"),
-                      ("fine-tuning phase", { if case .fineTune = options.mode { return "Adam \(fineTuneLr), up to \(fineTuneEpochs) epochs" }; return "—" }()),
-                      ("early stopping", patience > 0 ? "per phase, balanced accuracy, patience \(patience), warm-up \(warmup)" : "off"),
-                      ("class weights", noClassWeights ? "none" : "balanced (when counts differ)"),
-                      ("augmentation", noAugment ? "none" : "rotation ±30°, flips, shift 10 %, zoom 0.9–1.1, brightness 1.0–1.3"),
-                      ("seed", "\(seed)"),
-                      ("time", String(format: "%.0f s (%.0f s per fold)", seconds, seconds / Double(max(results.count, 1))))]
-        c.crossValidation = summary
-        c.trainingLog = foldResults.first?.history ?? []
-        c.comparison = ModelComparisonPlot(entries: [.init(name: "sgan-transfer", summary: summary)],
-                                           references: data.dataset.classes.count == 7 ? [.sganTransferRoboscope] : [])
-        c.notes = "Training curves: the first fold (head phase, then fine-tuning).\n\n" + zip(results, bundles).map { f, b in
-            String(format: "%@: accuracy %.2f %%, %d train / %d validation / %d test images, %d + %d epochs%@; bundle %@",
-                   f.result.name, 100 * f.result.report.accuracy, f.result.trainCount, f.result.validationCount, f.result.testCount,
-                   f.headEpochs, f.result.history.count - f.headEpochs, fineTuneNote(f), b)
-        }.joined(separator: "\n")
-        let reportURL = outURL.appendingPathComponent("report.html")
-        try c.write(to: reportURL)
-        Console.note("report: \(reportURL.path)")
+        let bundles = outcome.bundles.map(\.path)
+        let outURL = reportURL.deletingLastPathComponent()
 
         if json {
             var o = try Console.crossValidationObject(model: "sgan-transfer", summary: summary, folds: foldResults, seconds: seconds)

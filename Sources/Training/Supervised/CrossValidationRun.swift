@@ -1,0 +1,82 @@
+import Datasets
+import Foundation
+import Models
+
+/// One complete `cellphase cv` run: k-fold cross-validation of one or more architectures on the same folds (the
+/// dataset's own folds when it has them — the SGAN paper's authors' position-disjoint folds for roboscope-zeiss),
+/// one epoch log per architecture and one HTML report comparing them (*Live Cell Stage Classification Using Deep
+/// Learning*, section 2.3: accuracy, PPV, sensitivity, F1, confusion matrix).
+public struct CrossValidationRun {
+    /// One architecture's cross-validation.
+    public struct ModelResult {
+        public var name: String
+        public var summary: CrossValidationSummary
+        public var folds: [Experiment.FoldResult]
+        public var seconds: Double
+    }
+
+    public var architectures: [String]
+    /// The trainer options of each architecture (its recipe with the user's options on top).
+    public var options: (String) -> SupervisedTrainer.Options
+    public var validationFraction = 0.15
+    public var initWeights: URL?
+    /// Extra "Model and settings" rows of the report.
+    public var settingsRows: [(String, String)] = []
+
+    public init(architectures: [String], options: @escaping (String) -> SupervisedTrainer.Options) {
+        self.architectures = architectures; self.options = options
+    }
+
+    /// Cross-validates every architecture on `folds` of `data`, writing `<architecture>.jsonl` epoch logs and
+    /// `report.html` into `out`. `progress(architecture index, fold index, epoch)` sees every epoch.
+    public func run(data: PreparedDataset, folds: [(name: String, rows: [Int])], foldsNote: String, dataRoot: URL, out: URL,
+                    progress: (Int, Int, EpochRecord) -> Void = { _, _, _ in },
+                    note: (String) -> Void = { _ in }) throws -> (results: [ModelResult], report: URL) {
+        try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
+        var results: [ModelResult] = []
+        for (m, name) in architectures.enumerated() {
+            let t0 = Date()
+            var o = options(name)
+            o.log = TrainingLog(url: out.appendingPathComponent("\(name).jsonl"))
+            let (summary, foldResults) = try Experiment.crossValidate(
+                architecture: name, data: data, folds: folds, options: o, validationFraction: validationFraction,
+                initWeights: initWeights, progress: { f, e in progress(m, f, e) },
+                foldDone: { r in
+                    note(String(format: "%@ %@: test accuracy %.1f %%, balanced %.1f %% (best epoch %@, %.0f s)",
+                                name, r.name, 100 * r.report.accuracy, 100 * r.report.balancedAccuracy,
+                                r.bestEpoch.map(String.init) ?? "–", r.seconds))
+                })
+            let secs = Date().timeIntervalSince(t0)
+            note(String(format: "%@: accuracy %.1f ± %.1f %%, balanced %.1f ± %.1f %% over %d folds (%.0f s)", name,
+                        100 * summary.accuracy.mean, 100 * (summary.accuracy.std ?? 0),
+                        100 * summary.balancedAccuracy.mean, 100 * (summary.balancedAccuracy.std ?? 0), summary.folds, secs))
+            results.append(ModelResult(name: name, summary: summary, folds: foldResults, seconds: secs))
+        }
+        let reportURL = out.appendingPathComponent("report.html")
+        try report(results, data: data, folds: folds.count, foldsNote: foldsNote, dataRoot: dataRoot).write(to: reportURL)
+        return (results, reportURL)
+    }
+
+    /// The CV summary of each model, the comparison plot, the first fold's curves.
+    func report(_ results: [ModelResult], data: PreparedDataset, folds: Int, foldsNote: String, dataRoot: URL) -> HTMLReport {
+        var c = RunReportContents(title: "cellphase cv — \(architectures.joined(separator: ", "))")
+        c.classCounts = data.dataset.classes.map { ($0, data.dataset.classCounts[$0] ?? 0) }
+        c.dataNote = "\(dataRoot.path): \(folds) folds (\(foldsNote))."
+        c.settings = [("models", architectures.joined(separator: ", "))] + settingsRows
+            + results.map { ("time \($0.name)", String(format: "%.0f s (%.0f s per fold)", $0.seconds, $0.seconds / Double(folds))) }
+        c.crossValidation = results[0].summary
+        c.trainingLog = results[0].folds.first?.history ?? []
+        c.comparison = ModelComparisonPlot(entries: results.map { .init(name: $0.name, summary: $0.summary) },
+                                           references: data.dataset.classes.count == 7 ? [.sganTransferRoboscope] : [])
+        if results.count > 1 {
+            c.notes = results.dropFirst().map { r in
+                String(format: "%@: accuracy %.1f ± %.1f %%, balanced accuracy %.1f ± %.1f %%, macro F1 %.3f.", r.name,
+                       100 * r.summary.accuracy.mean, 100 * (r.summary.accuracy.std ?? 0),
+                       100 * r.summary.balancedAccuracy.mean, 100 * (r.summary.balancedAccuracy.std ?? 0), r.summary.macroF1.mean)
+            }.joined(separator: "\n")
+        }
+        let html = c.htmlReport()
+        for r in results.dropFirst() { html.addCrossValidation(r.summary, title: "Cross-validation — \(r.name)") }
+        return html
+    }
+}
