@@ -74,7 +74,7 @@ let package = Package(
         // `cellphase serve`: the Microscope pipeline over HTTP (Hummingbird lives only here and in ServerTests; multipart-kit
         // and swift-prometheus only here).
         .target(name: "Server", dependencies: [
-            "Microscope", "Models", "Imaging", "Support",
+            "Microscope", "Models", "Segmentation", "Imaging", "Support",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "MultipartKit", package: "multipart-kit"),
             .product(name: "Prometheus", package: "swift-prometheus"),

@@ -34,7 +34,11 @@ final class LoadingAndErrorTests: XCTestCase {
         let info = try DatasetInfo.inspect(ds)
         XCTAssertEqual(info.images, 28); XCTAssertEqual(info.bitDepths, ["16": 28]); XCTAssertTrue(info.folds.isEmpty)
         let json = try JSONSerialization.jsonObject(with: Data(try info.json().utf8)) as! [String: Any]
-        for key in ["images", "classes", "folds", "bit_depths", "problems"] { XCTAssertNotNil(json[key], key) }
+        XCTAssertEqual(json["images"] as? Int, 28)
+        XCTAssertEqual(json["folds"] as? [String: Int], [:])
+        XCTAssertEqual(json["bit_depths"] as? [String: Int], ["16": 28])
+        XCTAssertEqual((json["problems"] as? [Any])?.count, 0)
+        XCTAssertEqual(json["classes"] as? [String: Int], Dictionary(uniqueKeysWithValues: CellPhase.allCases.map { ($0.rawValue, 4) }))
         let pngDir = try temporaryFolder(self, "png")
         try SyntheticNuclei(side: 32, format: .uint8, seed: 1).writeDataset(to: pngDir, perClass: 2, phases: [.metaphase, .anaphase])
         XCTAssertEqual(try FolderLayout.load(pngDir).classCounts, ["anaphase": 2, "metaphase": 2])

@@ -1,8 +1,10 @@
 import Foundation
+import Imaging
 @testable import Models
 @testable import Plot
 @testable import Training
 import TestSupport
+import Support
 import XCTest
 
 /// The SVG plots are well-formed XML and draw the expected number of bars, cells and curves.
@@ -85,7 +87,7 @@ final class PlotTests: XCTestCase {
     }
 
     func testScaleTicksAndNumberFormat() {
-        XCTAssertEqual(LinearScale(domain: 0...1, range: (0, 100)).ticks(5), [0, 0.2, 0.4, 0.6, 0.8, 1.0].map { $0 }, accuracyList: 1e-12)
+        assertClose(LinearScale(domain: 0...1, range: (0, 100)).ticks(5), [0, 0.2, 0.4, 0.6, 0.8, 1.0].map { $0 }, accuracy: 1e-12)
         XCTAssertEqual(LinearScale(domain: 0...1, range: (300, 0))(0.25), 225)
         XCTAssertEqual(SVGCanvas.num(92.4100001), "92.41")
         XCTAssertEqual(SVGCanvas.num(3), "3")
@@ -96,37 +98,55 @@ final class PlotTests: XCTestCase {
     }
 }
 
-func XCTAssertEqual(_ a: [Double], _ b: [Double], accuracyList: Double, file: StaticString = #filePath, line: UInt = #line) {
+func assertClose(_ a: [Double], _ b: [Double], accuracy: Double, file: StaticString = #filePath, line: UInt = #line) {
     XCTAssertEqual(a.count, b.count, "\(a) vs \(b)", file: file, line: line)
-    for (x, y) in zip(a, b) { XCTAssertEqual(x, y, accuracy: accuracyList, file: file, line: line) }
+    for (x, y) in zip(a, b) { XCTAssertEqual(x, y, accuracy: accuracy, file: file, line: line) }
 }
 
-/// Writes every plot as SVG and PNG to `$CELLPHASE_PLOT_DIR` for a visual check (skipped otherwise).
+/// Every plot of the reports drawn from realistic inputs and written as SVG and PNG — into `$CELLPHASE_PLOT_DIR` when
+/// set (to look at them), else a temporary folder — and checked: both files of each figure exist, the PNG has the
+/// canvas size, the SVG is well-formed and names what it draws, and the confusion matrix of a good classifier puts
+/// most images on its diagonal.
 final class PlotGallery: XCTestCase {
-    func testWriteGalleryWhenAsked() throws {
-        guard let dir = ProcessInfo.processInfo.environment["CELLPHASE_PLOT_DIR"] else { throw XCTSkip("set CELLPHASE_PLOT_DIR") }
-        let out = URL(fileURLWithPath: dir)
-        try TrainingCurvesPlot(records: PlotTests.records()).canvas().writeSVGAndPNG(to: out.appendingPathComponent("curves.svg"))
-        var rng = SystemRandomNumberGenerator()
+    func testGalleryIsDrawnAndWritten() throws {
+        let out = try ProcessInfo.processInfo.environment["CELLPHASE_PLOT_DIR"].map { URL(fileURLWithPath: $0) } ?? temporaryFolder(self)
+        var rng = SeededGenerator(seed: 7)
         let classes = ["A", "G2", "M", "PM", "P", "T", "J"]
         var truth: [Int] = [], probs: [[Float]] = []
         for i in 0..<350 {
             let t = i % 7
-            var row = (0..<7).map { _ in Float.random(in: 0...1, using: &rng) }
-            row[t] += Float.random(in: 0...1.6, using: &rng)
+            var row = (0..<7).map { _ in Float(rng.unit()) }
+            row[t] += 1.6 * Float(rng.unit())
             let s = row.reduce(0, +)
             truth.append(t); probs.append(row.map { $0 / s })
         }
         let r = try EvaluationReport(truth: truth, probabilities: probs, classes: classes)
-        try ConfusionMatrixPlot(report: r).canvas().writeSVGAndPNG(to: out.appendingPathComponent("confusion.svg"))
-        try ROCPlot(truth: truth, probabilities: probs, classes: classes).canvas().writeSVGAndPNG(to: out.appendingPathComponent("roc.svg"))
-        try ModelComparisonPlot(entries: [.init(name: "lowdepth", mean: 0.81, std: 0.03), .init(name: "effnet-b0", mean: 0.88, std: 0.02),
-                                          .init(name: "sgan", mean: 0.9)], references: [.sganTransferRoboscope])
-            .canvas().writeSVGAndPNG(to: out.appendingPathComponent("comparison.svg"))
+        let diagonal = (0..<7).map { r.confusion[$0][$0] }.reduce(0, +)
+        XCTAssertGreaterThan(diagonal, 350 / 2, "the biased probabilities make a mostly-diagonal confusion matrix")
         let labels = [20, 40, 60, 80], pools = [100, 185, 200, 300, 400, 500, 600]
         var mean: [[Double?]] = labels.map { l in pools.map { q in 0.6 + Double(l) / 400 + Double(q) / 10000 } }
         mean[0][6] = nil
-        try BudgetGridHeatMap(labelsPerClass: labels, poolSizes: pools, mean: mean, std: labels.map { _ in pools.map { _ in 0.02 } })
-            .canvas().writeSVGAndPNG(to: out.appendingPathComponent("grid.svg"))
+        let figures: [(String, SVGCanvas, [String])] = [
+            ("curves", TrainingCurvesPlot(records: PlotTests.records()).canvas(), ["Epoch", "Accuracy"]),
+            ("confusion", ConfusionMatrixPlot(report: r).canvas(), ["Confusion matrix", "G2", "Predicted class"]),
+            ("roc", try ROCPlot(truth: truth, probabilities: probs, classes: classes).canvas(), ["PM"]),
+            ("comparison", ModelComparisonPlot(entries: [.init(name: "lowdepth", mean: 0.81, std: 0.03),
+                                                         .init(name: "effnet-b0", mean: 0.88, std: 0.02),
+                                                         .init(name: "sgan", mean: 0.9)], references: [.sganTransferRoboscope]).canvas(),
+             ["lowdepth", "effnet-b0"]),
+            ("grid", BudgetGridHeatMap(labelsPerClass: labels, poolSizes: pools, mean: mean,
+                                       std: labels.map { _ in pools.map { _ in 0.02 } }).canvas(), ["185"]),
+        ]
+        for (name, canvas, words) in figures {
+            let svgURL = out.appendingPathComponent("\(name).svg")
+            try canvas.writeSVGAndPNG(to: svgURL)
+            let svg = try String(contentsOf: svgURL, encoding: .utf8)
+            let parsed = try XCTUnwrap(SVGInspector.parse(svg), name)
+            for w in words { XCTAssertTrue(parsed.texts.contains { $0.contains(w) }, "\(name): no text '\(w)'") }
+            let png = try PNGCodec.read(out.appendingPathComponent("\(name).png"))
+            XCTAssertEqual(png.width, Int(canvas.width.rounded(.up)), name)
+            XCTAssertEqual(png.height, Int(canvas.height.rounded(.up)), name)
+            XCTAssertTrue(png.pixels.contains { $0 < 100 }, "\(name).png has dark ink")
+        }
     }
 }

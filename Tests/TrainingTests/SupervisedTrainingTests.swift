@@ -65,13 +65,18 @@ final class SupervisedTrainingTests: XCTestCase {
         XCTAssertEqual(h[2].learningRate, 1e-5 + (1e-3 - 1e-5) * 0.5, accuracy: 1e-9)
         XCTAssertEqual(h.last!.learningRate, 1e-5, accuracy: 1e-9)
 
-        o.learningRate = 0; o.epochs = 6; o.schedule = .reduceOnPlateau(factor: 0.5, patience: 2, minimum: 0)
+        // A learning rate too small to change the weights: validation never improves, so the plateau schedule
+        // halves the rate after every `patience` epochs without a better validation figure — exactly, epoch by epoch.
+        o.learningRate = 1e-9; o.epochs = 7; o.schedule = .reduceOnPlateau(factor: 0.5, patience: 2, minimum: 1e-10)
         o.earlyStopping = nil
         let h2 = try SupervisedTrainer(options: o).fit(model, data: data, train: Array(0..<12), validation: Array(12..<16)).history
-        XCTAssertEqual(h2.map(\.learningRate), [0, 0, 0, 0, 0, 0])  // 0 stays 0; the cut itself is covered below
-        o.learningRate = 1e-9
-        let h3 = try SupervisedTrainer(options: o).fit(model, data: data, train: Array(0..<12), validation: Array(12..<16)).history
-        XCTAssertLessThan(h3.last!.learningRate, 1e-9)
+        let rates = h2.map(\.learningRate)
+        XCTAssertEqual(rates[0], 1e-9, accuracy: 1e-15)
+        XCTAssertLessThan(rates.last!, 1e-9, "the rate was cut")
+        XCTAssertGreaterThanOrEqual(rates.min()!, 1e-10 - 1e-16, "never below the minimum")
+        for (a, b) in zip(rates, rates.dropFirst()) {
+            XCTAssertTrue(b == a || abs(b - max(a * 0.5, 1e-10)) < 1e-16, "each step keeps the rate or halves it: \(rates)")
+        }
     }
 
     func testBalancedWeightsOnlyWhenCountsDiffer() {
@@ -92,10 +97,15 @@ final class SupervisedTrainingTests: XCTestCase {
         XCTAssertEqual(results.count, 2)
         XCTAssertEqual(results.map(\.report.samples), [16, 16])
         let obj = try JSONSerialization.jsonObject(with: summary.jsonData()) as! [String: Any]
-        for key in ["accuracy_mean", "accuracy_std", "accuracy_ci95", "balanced_accuracy_mean", "per_fold", "per_class", "confusion"] {
-            XCTAssertNotNil(obj[key], key)
-        }
-        XCTAssertEqual((obj["per_fold"] as! [Any]).count, 2)
+        let perFold = try XCTUnwrap(obj["per_fold"] as? [[String: Any]])
+        XCTAssertEqual(perFold.count, 2)
+        let accuracies = results.map(\.report.accuracy)
+        XCTAssertEqual(obj["accuracy_mean"] as! Double, accuracies.reduce(0, +) / 2, accuracy: 1e-12)
+        XCTAssertEqual(obj["accuracy_std"] as! Double, abs(accuracies[0] - accuracies[1]) / 2.0.squareRoot(), accuracy: 1e-12)
+        let ci = try XCTUnwrap(obj["accuracy_ci95"] as? [Double])
+        XCTAssertEqual(ci.count, 2); XCTAssertLessThanOrEqual(ci[0], ci[1])
+        XCTAssertEqual(Set((obj["per_class"] as! [String: Any]).keys), Set(data.dataset.classes))
+        XCTAssertEqual((obj["confusion"] as! [[Int]]).joined().reduce(0, +), 32, "every image tested once")
     }
 
     /// `cellphase evaluate --json`: the keys of the issue.
@@ -107,8 +117,15 @@ final class SupervisedTrainingTests: XCTestCase {
         let (report, probs) = try Experiment.evaluate(model, data: data, rows: Array(0..<data.count))
         XCTAssertEqual(probs.count, 12)
         let obj = try JSONSerialization.jsonObject(with: report.jsonData()) as! [String: Any]
-        for key in ["accuracy", "macro_f1", "per_class", "confusion", "auc"] { XCTAssertNotNil(obj[key], key) }
+        XCTAssertEqual(obj["accuracy"] as! Double, report.accuracy, accuracy: 1e-12)
+        XCTAssertEqual(obj["macro_f1"] as! Double, report.macroF1, accuracy: 1e-12)
+        let confusion = try XCTUnwrap(obj["confusion"] as? [[Int]])
+        XCTAssertEqual(confusion.map { $0.reduce(0, +) }, [6, 6], "rows are the true classes")
+        XCTAssertEqual(Double(confusion[0][0] + confusion[1][1]) / 12, report.accuracy, accuracy: 1e-12)
         let perClass = obj["per_class"] as! [String: [String: Any]]
-        for key in ["precision", "recall", "f1", "support"] { XCTAssertNotNil(perClass["interphase"]?[key], key) }
+        XCTAssertEqual(Set(perClass.keys), Set(data.dataset.classes))
+        XCTAssertEqual(perClass[data.dataset.classes[0]]?["support"] as? Int, 6)
+        let auc = try XCTUnwrap(obj["auc"] as? [String: Any])
+        XCTAssertNotNil(auc["macro"] as? Double ?? (auc["binary"] as? Double), "\(auc)")
     }
 }

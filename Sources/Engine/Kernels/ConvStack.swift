@@ -37,6 +37,16 @@ public final class ConvStack: @unchecked Sendable {
 
     public init() {}
 
+    /// Whether `run` goes through oneDNN here (false on macOS and with `CELLPHASE_DNNL=0`: then `run` *is*
+    /// `reference`, and comparing the two tests nothing).
+    public static var usesDNNL: Bool {
+        #if canImport(CDNNL)
+        return DNNL.enabled
+        #else
+        return false
+        #endif
+    }
+
     /// `x [N, C, H, W]` through `layers`, NCHW out.
     public func run(_ layers: [ConvStackLayer], weightsVersion: Int, _ x: Tensor) -> Tensor {
         #if canImport(CDNNL)

@@ -1,5 +1,4 @@
 import Foundation
-import Models
 
 /// Wall-clock timing for benchmarks: medians of repeated runs (the machines are shared and noisy).
 public enum Stopwatch {
