@@ -28,3 +28,22 @@ func convNormActivation(_ inC: Int, _ outC: Int, kernel: Int, stride: Int = 1, g
     if let activation { layers.append(("2", activation)) }
     return Sequential(named: layers)
 }
+
+/// torchvision's mobile-network layout (EfficientNet, MobileNetV2): `features` ending in a 1×1 head to `width`
+/// channels, global average pooling, and `classifier` = dropout + dense (`classifier.1`).
+public class PooledHeadNetwork: Module {
+    public let features: Sequential
+    public let classifier: Sequential
+
+    init(features: Sequential, width: Int, classes: Int, dropout: Float, rng: inout RandomSource) {
+        self.features = features
+        classifier = Sequential([Dropout(dropout), Dense(width, classes, rng: &rng)])
+        super.init()
+        register(module: features, "features")
+        register(module: classifier, "classifier")
+    }
+
+    public override func callAsFunction(_ x: Variable) -> Variable {
+        classifier(globalAvgPool2d(features(x)))
+    }
+}

@@ -14,15 +14,12 @@ import Support
 /// projection, residual when shapes allow; SiLU activations, batch norm everywhere. 5,288,548 parameters with
 /// 3 channels and 1000 classes. Stochastic depth is not used (it has no parameters; dropout regularises).
 /// Default input 64 px (cell crops; 224 for ImageNet weights); any side ≥ 32 (the map shrinks 32-fold).
-public final class EfficientNetB0: Module {
+public final class EfficientNetB0: PooledHeadNetwork {
     /// (expansion, kernel, stride, output channels, repeats) of the seven stages.
     public static let stages: [(expand: Int, kernel: Int, stride: Int, out: Int, repeats: Int)] = [
         (1, 3, 1, 16, 1), (6, 3, 2, 24, 2), (6, 5, 2, 40, 2), (6, 3, 2, 80, 3),
         (6, 5, 1, 112, 3), (6, 5, 2, 192, 4), (6, 3, 1, 320, 1),
     ]
-
-    public let features: Sequential
-    public let classifier: Sequential
 
     public init(channels: Int = 1, classes: Int, dropout: Float = 0.2, rng: inout RandomSource) {
         let features = Sequential([convNormActivation(channels, 32, kernel: 3, stride: 2, activation: SiLU(), rng: &rng)])
@@ -36,15 +33,7 @@ public final class EfficientNetB0: Module {
             features.append(stage)
         }
         features.append(convNormActivation(inC, 1280, kernel: 1, activation: SiLU(), rng: &rng))
-        self.features = features
-        classifier = Sequential([Dropout(dropout), Dense(1280, classes, rng: &rng)])
-        super.init()
-        register(module: features, "features")
-        register(module: classifier, "classifier")
-    }
-
-    public override func callAsFunction(_ x: Variable) -> Variable {
-        classifier(globalAvgPool2d(features(x)))
+        super.init(features: features, width: 1280, classes: classes, dropout: dropout, rng: &rng)
     }
 }
 

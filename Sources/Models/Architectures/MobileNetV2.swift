@@ -11,13 +11,10 @@ import Support
 /// (when t ≠ 1), a depthwise 3×3, and a linear 1×1 projection, with a residual when shapes allow — a 1×1 head to
 /// 1280, global average pooling, dropout 0.2 and a dense layer; ReLU6 activations and batch norm. 3,504,872
 /// parameters with 3 channels and 1000 classes. Default input 64 px; any side ≥ 32 (the map shrinks 32-fold).
-public final class MobileNetV2: Module {
+public final class MobileNetV2: PooledHeadNetwork {
     public static let settings: [(t: Int, c: Int, n: Int, s: Int)] = [
         (1, 16, 1, 1), (6, 24, 2, 2), (6, 32, 3, 2), (6, 64, 4, 2), (6, 96, 3, 1), (6, 160, 3, 2), (6, 320, 1, 1),
     ]
-
-    public let features: Sequential
-    public let classifier: Sequential
 
     public init(channels: Int = 1, classes: Int, dropout: Float = 0.2, rng: inout RandomSource) {
         let features = Sequential([convNormActivation(channels, 32, kernel: 3, stride: 2, activation: ReLU6(), rng: &rng)])
@@ -29,15 +26,7 @@ public final class MobileNetV2: Module {
             }
         }
         features.append(convNormActivation(inC, 1280, kernel: 1, activation: ReLU6(), rng: &rng))
-        self.features = features
-        classifier = Sequential([Dropout(dropout), Dense(1280, classes, rng: &rng)])
-        super.init()
-        register(module: features, "features")
-        register(module: classifier, "classifier")
-    }
-
-    public override func callAsFunction(_ x: Variable) -> Variable {
-        classifier(globalAvgPool2d(features(x)))
+        super.init(features: features, width: 1280, classes: classes, dropout: dropout, rng: &rng)
     }
 }
 

@@ -75,8 +75,22 @@ public struct BundleInfo: Sendable, Codable, Hashable {
     public var format: Int
     public var cellphaseVersion: String
     public var created: String
-    /// Architecture name, input side, channels, class count and options.
-    public var model: ModelConfig
+    /// Architecture name, input side, channels, class count and options. The input side is stored once, as
+    /// `preprocessing.side`; `bundle.json`'s "model" object holds the rest (`stored`).
+    public var model: ModelConfig {
+        get {
+            ModelConfig(architecture: stored.architecture, inputSide: stored.inputSide ?? preprocessing.side,
+                        channels: stored.channels, classes: stored.classes, options: stored.options)
+        }
+        set {
+            stored = StoredModel(architecture: newValue.architecture, inputSide: nil, channels: newValue.channels,
+                                 classes: newValue.classes, options: newValue.options)
+            preprocessing.side = newValue.inputSide
+        }
+    }
+    /// "model" as written: bundles before 0.5 also held `input_side` (kept so that `ModelBundle.info` refuses one
+    /// whose two copies disagree).
+    var stored: StoredModel
     /// Class names, index = output unit.
     public var classes: [String]
     /// Decode → combine channels → normalise → square resize, exactly as in training.
@@ -97,7 +111,7 @@ public struct BundleInfo: Sendable, Codable, Hashable {
     public static let formatVersion = 1
 
     enum CodingKeys: String, CodingKey {
-        case format, cellphaseVersion = "cellphase_version", created, model, classes, preprocessing, augmentation
+        case format, cellphaseVersion = "cellphase_version", created, stored = "model", classes, preprocessing, augmentation
         case data, seed, training, testMetrics = "test_metrics", parameterCount = "parameter_count"
         case weightsSHA256 = "weights_sha256", cropFraming = "crop_framing"
     }
@@ -108,7 +122,10 @@ public struct BundleInfo: Sendable, Codable, Hashable {
         self.format = Self.formatVersion
         self.cellphaseVersion = CellphaseVersion.current
         self.created = ISO8601DateFormatter().string(from: Date())
-        self.model = model; self.classes = classes; self.preprocessing = preprocessing
+        // A side that disagrees with the preprocessing is kept, so that loading refuses the bundle.
+        self.stored = StoredModel(architecture: model.architecture, inputSide: model.inputSide == preprocessing.side ? nil : model.inputSide,
+                                  channels: model.channels, classes: model.classes, options: model.options)
+        self.classes = classes; self.preprocessing = preprocessing
         self.augmentation = augmentation; self.data = data; self.seed = seed
         self.training = training; self.testMetrics = testMetrics
         self.parameterCount = 0; self.weightsSHA256 = ""
@@ -116,32 +133,13 @@ public struct BundleInfo: Sendable, Codable, Hashable {
     }
 
     /// `bundle.json`'s "model" object: the `ModelConfig` without the input side (that is `preprocessing.side`).
-    private struct StoredModel: Codable {
+    struct StoredModel: Codable, Sendable, Hashable {
         var architecture: String
         var inputSide: Int?
         var channels: Int
         var classes: Int
         var options: [String: String]
         enum CodingKeys: String, CodingKey { case architecture, inputSide = "input_side", channels, classes, options }
-    }
-
-    public func encode(to encoder: Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(format, forKey: .format)
-        try c.encode(cellphaseVersion, forKey: .cellphaseVersion)
-        try c.encode(created, forKey: .created)
-        try c.encode(StoredModel(architecture: model.architecture, inputSide: nil, channels: model.channels,
-                                 classes: model.classes, options: model.options), forKey: .model)
-        try c.encode(classes, forKey: .classes)
-        try c.encode(preprocessing, forKey: .preprocessing)
-        try c.encodeIfPresent(augmentation, forKey: .augmentation)
-        try c.encodeIfPresent(data, forKey: .data)
-        try c.encode(seed, forKey: .seed)
-        try c.encodeIfPresent(training, forKey: .training)
-        try c.encodeIfPresent(testMetrics, forKey: .testMetrics)
-        try c.encode(parameterCount, forKey: .parameterCount)
-        try c.encode(weightsSHA256, forKey: .weightsSHA256)
-        try c.encodeIfPresent(cropFraming, forKey: .cropFraming)
     }
 
     // Decoding `EvaluationReport` back (its synthesised init would need `CodingKeys` it keeps private): decode
@@ -151,13 +149,9 @@ public struct BundleInfo: Sendable, Codable, Hashable {
         format = try c.decode(Int.self, forKey: .format)
         cellphaseVersion = try c.decode(String.self, forKey: .cellphaseVersion)
         created = try c.decodeIfPresent(String.self, forKey: .created) ?? ""
-        let stored = try c.decode(StoredModel.self, forKey: .model)
+        stored = try c.decode(StoredModel.self, forKey: .stored)
         classes = try c.decode([String].self, forKey: .classes)
         preprocessing = try c.decode(PreprocessSettings.self, forKey: .preprocessing)
-        // The input side is stored once, as `preprocessing.side`; bundles before 0.5 also wrote `model.input_side`
-        // (kept here so that `ModelBundle.info` refuses one whose two copies disagree).
-        model = ModelConfig(architecture: stored.architecture, inputSide: stored.inputSide ?? preprocessing.side,
-                            channels: stored.channels, classes: stored.classes, options: stored.options)
         augmentation = try c.decodeIfPresent(AugmentationSettings.self, forKey: .augmentation)
         data = try c.decodeIfPresent(DataProvenance.self, forKey: .data)
         seed = try c.decode(UInt64.self, forKey: .seed)
