@@ -3,7 +3,7 @@ import Foundation
 import RunRegistry
 
 /// `cellphase runs …`: read the run registry (every recorded training run, e.g. the cells of the SGAN paper's budget
-/// grid, `004_…txt` section 5): list runs, show one with its curves and checkpoints, compare several side by side.
+/// grid, *Semi supervised GAN for smart microscopy, fast and data efficient cell cycle classification* section 5): list runs, show one with its curves and checkpoints, compare several side by side.
 struct RunsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "runs",

@@ -5,7 +5,7 @@ import Models
 import Support
 import Training
 
-/// `cellphase transfer`: transfer a trained SGAN discriminator to a new dataset (SGAN paper `004_…txt`, section 6.3)
+/// `cellphase transfer`: transfer a trained SGAN discriminator to a new dataset (*Semi supervised GAN for smart microscopy, fast and data efficient cell cycle classification*, section 6.3)
 /// with stratified k-fold cross-validation; one model bundle per fold and one HTML report.
 struct TransferCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

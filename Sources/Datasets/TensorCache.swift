@@ -56,13 +56,10 @@ public struct TensorCache: Sendable {
             kept.forEach(put)
             d.append(pj)
             data.withUnsafeBytes { d.append(contentsOf: $0) }
-            let tmp = directory.appendingPathComponent(".\(key).\(UUID().uuidString).tmp")
-            try d.write(to: tmp)
-            guard rename(tmp.path, target.path) == 0 else {
-                try? FileManager.default.removeItem(at: tmp)
-                throw DatasetError.cache(file: target.path, reason: "rename failed (errno \(errno))")
-            }
-        } catch let e as DatasetError { throw e } catch {
+            try AtomicFile.write(d, to: target)
+        } catch let e as FileWriteError {
+            throw DatasetError.cache(file: target.path, reason: e.reason)
+        } catch {
             throw DatasetError.cache(file: target.path, reason: "\(error)")
         }
     }

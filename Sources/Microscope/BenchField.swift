@@ -3,7 +3,7 @@ import Foundation
 import Imaging
 import Segmentation
 
-/// The benchmark field of the SGAN paper's estimate (`004_…txt`: ~28 s to classify a 2048×2048
+/// The benchmark field of the SGAN paper's estimate (*Semi supervised GAN for smart microscopy, fast and data efficient cell cycle classification*: ~28 s to classify a 2048×2048
 /// field of ~250 cells at 109.7 ms per cell): real roboscope-zeiss crops placed by `SyntheticField`
 /// on a noisy, unevenly lit 16-bit background.
 public enum BenchField {

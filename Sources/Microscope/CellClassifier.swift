@@ -3,7 +3,7 @@ import Imaging
 import Models
 
 /// Anything that turns nucleus crops into class probabilities, in one batch — what the
-/// whole-field pipeline needs from a model. The SGAN paper (`004_…txt`) classifies one cell at a
+/// whole-field pipeline needs from a model. The (*Semi supervised GAN for smart microscopy, fast and data efficient cell cycle classification*) classifies one cell at a
 /// time (109.7 ms per cell, ~28 s per 2048×2048 field of ~250 cells); batching every crop of a
 /// field into one forward pass is what makes event-driven microscopy possible on a CPU.
 ///

@@ -9,7 +9,7 @@ public struct PixelRegion: Codable, Sendable, Hashable {
 
 /// "Notify when a cell of class metaphase has confidence ≥ 0.9": the Interpreter step of
 /// event-driven microscopy (LEB-EPFL eda_plugin: Analyzer → Interpreter → Actuator). The SGAN paper
-/// (`004_…txt`) motivates classification as the trigger of smart acquisition, but at 109.7 ms per
+/// (*Semi supervised GAN for smart microscopy, fast and data efficient cell cycle classification*) motivates classification as the trigger of smart acquisition, but at 109.7 ms per
 /// cell (~28 s per 2048×2048 field) it cannot react to a transient phase; evaluated per field here,
 /// in microseconds, on the analysed objects.
 ///
@@ -124,7 +124,7 @@ public struct EventDetail: Codable, Sendable, Hashable {
 /// "y_pos": …, "metadata": {"cellphase": {"rule", "class", "confidence", "object_id", "pixel"}}}`.
 /// `x_pos`/`y_pos` (µm) are present only when the stage position and pixel size were given.
 /// Emitting events like these at field rate is the event-driven microscopy the SGAN paper
-/// (`004_…txt`) aims at and its 28 s per field cannot serve.
+/// (*Semi supervised GAN for smart microscopy, fast and data efficient cell cycle classification*) aims at and its 28 s per field cannot serve.
 public struct AcquisitionEvent: Codable, Sendable, Hashable {
     public var index: [String: Int]
     public var posName: String

@@ -66,7 +66,7 @@ public enum FieldError: Error, LocalizedError, Equatable {
 /// A whole field of view → nuclei → crops at the classifier's input size and normalisation →
 /// classes (all crops in one batch) → per-object results, counts and acquisition events — the
 /// Analyzer and Interpreter of event-driven microscopy, in ~0.1 s for a 2048×2048 field of ~250
-/// nuclei on 2 cores where the SGAN paper (`004_…txt`) needs 109.7 ms per cell, ~28 s per field.
+/// nuclei on 2 cores where the (*Semi supervised GAN for smart microscopy, fast and data efficient cell cycle classification*) needs 109.7 ms per cell, ~28 s per field.
 /// Takes a label image from another tool (StarDist, Cellpose, CellProfiler) instead of segmenting.
 public struct FieldAnalyzer: Sendable {
     public var classifier: any CellClassifier

@@ -1,5 +1,5 @@
 /// One saved checkpoint of a run: the SGAN paper keeps every checkpoint whose validation accuracy passes a threshold
-/// and then picks the best one for the single test-set evaluation (`004_…txt`, section 5).
+/// and then picks the best one for the single test-set evaluation (*Semi supervised GAN for smart microscopy, fast and data efficient cell cycle classification*, section 5).
 public struct CheckpointRow: Codable, Sendable, Equatable {
     public var runID: Int64
     public var epoch: Int

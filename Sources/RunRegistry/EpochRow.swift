@@ -1,7 +1,7 @@
 import Foundation
 
 /// One epoch of a run's curves: named values such as `d_supervised`, `d_real`, `d_fake`, `g` (the SGAN losses of
-/// `004_…txt`, sections 4.2 and 5), `val_accuracy`, `val_loss`, or a supervised trainer's `loss`/`accuracy`.
+/// *Semi supervised GAN for smart microscopy, fast and data efficient cell cycle classification*, sections 4.2 and 5), `val_accuracy`, `val_loss`, or a supervised trainer's `loss`/`accuracy`.
 /// Non-finite values (a diverged GAN) are kept: they are stored as the strings "nan", "inf" and "-inf".
 public struct EpochRow: Codable, Sendable, Equatable {
     public var runID: Int64

@@ -6,7 +6,7 @@ import Darwin
 #endif
 
 /// Marks a process's unfinished runs `interrupted` when it receives SIGINT or SIGTERM (Ctrl-C, a cluster's job
-/// scheduler ending a grid shard), so that a resumed budget grid (`004_…txt`, section 5) knows which cells to redo.
+/// scheduler ending a grid shard), so that a resumed budget grid (*Semi supervised GAN for smart microscopy, fast and data efficient cell cycle classification*, section 5) knows which cells to redo.
 /// A process killed without a signal it can catch (SIGKILL, power loss) is found later by `RunRegistry.reapStale()`.
 ///
 /// The C signal handler only writes the signal number to a pipe (async-signal-safe); a thread reading the pipe does

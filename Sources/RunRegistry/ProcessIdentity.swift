@@ -7,7 +7,7 @@ import Darwin
 
 /// Who is running a run: host name, process id and (on Linux) the process's start time, so that a recycled pid is
 /// not mistaken for the process that began the run. Serves `RunRegistry.reapStale()`, which finds the runs of an
-/// interrupted budget grid (`004_…txt`, section 5) whose process is gone.
+/// interrupted budget grid (*Semi supervised GAN for smart microscopy, fast and data efficient cell cycle classification*, section 5) whose process is gone.
 struct ProcessIdentity: Sendable, Equatable {
     var host: String
     var pid: Int32

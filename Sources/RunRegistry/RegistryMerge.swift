@@ -13,7 +13,7 @@ public struct MergeSummary: Codable, Sendable, Equatable {
 
 extension RunRegistry {
     /// Copies the ended runs of another registry file (with their curves and checkpoints) into this one: how the
-    /// registries of budget-grid shards run on different machines (`004_…txt`, section 5) become one. Runs already
+    /// registries of budget-grid shards run on different machines (*Semi supervised GAN for smart microscopy, fast and data efficient cell cycle classification*, section 5) become one. Runs already
     /// here (same `uid`) are skipped, so merging again is harmless; the other file is only read.
     @discardableResult
     public func merge(from other: URL) throws -> MergeSummary {

@@ -2,7 +2,7 @@ import Foundation
 import GRDB
 
 /// One recorded run: what was trained (kind, configuration, seed, data fingerprint), where it sits in an experiment
-/// (group and cell key, e.g. one cell of the SGAN paper's labelled × unlabelled budget grid, `004_…txt` section 5),
+/// (group and cell key, e.g. one cell of the SGAN paper's labelled × unlabelled budget grid, *Semi supervised GAN for smart microscopy, fast and data efficient cell cycle classification* section 5),
 /// how it ended (status, accuracy, metrics, seconds) and what it left behind (bundle, report).
 public struct RunRecord: Codable, Sendable, Identifiable, Equatable {
     public var id: Int64

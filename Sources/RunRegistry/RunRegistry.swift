@@ -3,7 +3,7 @@ import GRDB
 
 /// The run registry: one SQLite file (WAL mode, busy timeout) in which every training run — configuration, seed,
 /// data fingerprint, per-epoch curves, checkpoints, final metrics — is recorded, so that the SGAN paper's budget grid
-/// (`004_…txt`, section 5) can be split over processes, resumed without redoing finished cells, and compared.
+/// (*Semi supervised GAN for smart microscopy, fast and data efficient cell cycle classification*, section 5) can be split over processes, resumed without redoing finished cells, and compared.
 /// Several processes (grid shards) may write one file at once; SQLite's WAL mode needs them on one machine with a
 /// local file system, so shards on different machines each write their own file and `merge(from:)` gathers them.
 /// Foreign files are refused and left untouched.

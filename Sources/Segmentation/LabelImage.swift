@@ -1,5 +1,6 @@
 import Foundation
 import Imaging
+import Support
 
 /// A label image: one `Int32` per pixel, 0 = background, objects numbered 1…`count`.
 /// It is what the segmenter produces and what users of StarDist, Cellpose or CellProfiler bring
@@ -102,20 +103,17 @@ public struct LabelImage: Sendable, Equatable {
     /// objects — the forms napari, CellProfiler, Fiji and Cellpose/StarDist tooling load as labels.
     /// Written to a temporary file renamed over `url`, so a reader never sees half a label image.
     public func writeTIFF(to url: URL, compression: TIFFCompression = .lzw) throws {
-        let tmp = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).\(UUID().uuidString).tmp")
         do {
-            if count <= 65535 {
-                try TIFFWriter.write(asImage(), to: tmp, compression: compression)
-            } else {
-                try TIFFLabels.write32(TIFFLabels.Plane(width: width, height: height, ids: labels.map { Int64($0) }), to: tmp,
-                                       compression: compression)
+            try AtomicFile.write(to: url) { tmp in
+                if count <= 65535 {
+                    try TIFFWriter.write(asImage(), to: tmp, compression: compression)
+                } else {
+                    try TIFFLabels.write32(TIFFLabels.Plane(width: width, height: height, ids: labels.map { Int64($0) }), to: tmp,
+                                           compression: compression)
+                }
             }
-            guard rename(tmp.path, url.path) == 0 else {
-                throw ImagingError.writeFailed(file: url.path, reason: String(cString: strerror(errno)))
-            }
-        } catch let e as ImagingError {
-            try? FileManager.default.removeItem(at: tmp)
-            throw SegmentationError.image(e)
+        } catch let e as FileWriteError {
+            throw SegmentationError.image(.writeFailed(file: url.path, reason: e.reason))
         }
     }
 }

@@ -17,7 +17,7 @@ public enum WorkerError: Error, Equatable {
 /// off the server's event loops (the engine is not re-entrant per model; its kernels use both
 /// cores themselves). At most `capacity` jobs wait behind the running one; more are refused at
 /// once (HTTP 503) rather than piling up latency — at the microscope a late answer is a useless
-/// one (the SGAN paper's 28 s per field, `004_…txt` section 6.1, is the example of an answer too late to act on).
+/// one (the SGAN paper's 28 s per field, *Semi supervised GAN for smart microscopy, fast and data efficient cell cycle classification* section 6.1, is the example of an answer too late to act on).
 public final class AnalysisWorker: @unchecked Sendable {
     public let capacity: Int
     private let queue = DispatchQueue(label: "cellphase.model", qos: .userInitiated)

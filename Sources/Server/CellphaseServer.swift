@@ -10,7 +10,7 @@ import ServiceLifecycle
 /// Micro-Manager/Pycro-Manager/pymmcore-plus hooks that post each new field and act on the events
 /// returned — event-driven microscopy: classifying whole fields on the fly while the screening
 /// sequence runs, which the SGAN paper (*Semi supervised GAN for smart microscopy, fast and data
-/// efficient cell cycle classification*, `004_…txt`, section 6.1) motivates but cannot serve at
+/// efficient cell cycle classification*, section 6.1) motivates but cannot serve at
 /// 109.7 ms per cell (~28 s per 2048×2048 field). Routes, one file per family:
 /// - `POST /v1/fields` (`FieldRoutes.swift`) — body: a TIFF or PNG, or raw little-endian samples with `width`, `height`,
 ///   `dtype` (uint8 | uint16) query parameters; optional `stage_x`, `stage_y`, `pixel_size` (µm),

@@ -31,7 +31,7 @@ public enum Parallel {
 
     /// Calls `body(chunkStart..<chunkEnd)` over `0..<count` split into at most `workers` contiguous chunks.
     /// Runs inline when the work is small (`count * costPerItem < 32_768`) or there is one worker.
-    @inline(__always)
+    @inlinable @inline(__always)
     public static func forChunks(_ count: Int, costPerItem: Int = 1, _ body: (Range<Int>) -> Void) {
         let workers = min(Parallel.workers, count)
         if workers <= 1 || count * costPerItem < 32_768 {
@@ -48,7 +48,7 @@ public enum Parallel {
     }
 
     /// Calls `body(i)` for every `i` in `0..<count`, spread over the workers.
-    @inline(__always)
+    @inlinable @inline(__always)
     public static func forEach(_ count: Int, costPerItem: Int = 1, _ body: (Int) -> Void) {
         forChunks(count, costPerItem: costPerItem) { r in for i in r { body(i) } }
     }

@@ -21,12 +21,16 @@ final class ActivationTests: XCTestCase {
             checkGradients([x]) { $0[0].silu() }
             checkGradients([x]) { $0[0].softplus() }
         }
+        // ReLU6 on both sides of both kinks (away from 0 and 6, where it has no derivative), odd shape.
+        let wide = Tensor(shape: [3, 5], values: [-2.5, -0.7, 0.3, 1.1, 2.9, 4.4, 5.6, 6.4, 7.9, 9.2, -1.3, 0.8, 3.3, 5.2, 6.9])
+        checkGradients([wide]) { $0[0].relu6() }
     }
 
     func testActivationForwardValues() {
         let x = Tensor(shape: [6], values: [-2, -0.5, 0, 0.5, 2, 10])
         let v = Variable(x)
         XCTAssertEqual(v.relu().value.scalars, [0, 0, 0, 0.5, 2, 10])
+        XCTAssertEqual(v.relu6().value.scalars, [0, 0, 0, 0.5, 2, 6])
         XCTAssertEqual(v.leakyRelu(0.2).value.scalars, [-0.4, -0.1, 0, 0.5, 2, 10])
         let sig = v.sigmoid().value.scalars, th = v.tanh().value.scalars
         let si = v.silu().value.scalars, sp = v.softplus().value.scalars

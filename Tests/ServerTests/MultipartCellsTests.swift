@@ -1,5 +1,6 @@
 import Foundation
 import Imaging
+import TestSupport
 import XCTest
 @testable import Microscope
 @testable import Server
@@ -17,8 +18,7 @@ final class MultipartCellsTests: XCTestCase {
     }
 
     func fileBytes(_ write: (URL) throws -> Void, ext: String) throws -> Data {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("cellphase-part-\(UUID().uuidString).\(ext)")
-        defer { try? FileManager.default.removeItem(at: url) }
+        let url = try temporaryFolder(self).appendingPathComponent("part.\(ext)")
         try write(url)
         return try Data(contentsOf: url)
     }
@@ -71,9 +71,7 @@ final class MultipartCellsTests: XCTestCase {
 
         // A real multipart client: curl -F, one file per part.
         if FileManager.default.isExecutableFile(atPath: "/usr/bin/curl") {
-            let dir = FileManager.default.temporaryDirectory.appendingPathComponent("cellphase-curl-\(UUID().uuidString)")
-            try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-            defer { try? FileManager.default.removeItem(at: dir) }
+            let dir = try temporaryFolder(self)
             try stack.write(to: dir.appendingPathComponent("stack.tif")); try png.write(to: dir.appendingPathComponent("c2.png"))
             let p = Process()
             p.executableURL = URL(fileURLWithPath: "/usr/bin/curl")

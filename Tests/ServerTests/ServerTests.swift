@@ -7,6 +7,7 @@ import Imaging
 import NN
 @testable import Segmentation
 @testable import Server
+import TestSupport
 import XCTest
 #if canImport(FoundationNetworking)
 import FoundationNetworking
@@ -74,8 +75,7 @@ final class ServerTests: XCTestCase {
     }
 
     func tiffBytes(_ img: Image) throws -> Data {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("cellphase-server-\(UUID().uuidString).tif")
-        defer { try? FileManager.default.removeItem(at: url) }
+        let url = try temporaryFolder(self).appendingPathComponent("image.tif")
         try ImageFile.write(img, to: url)
         return try Data(contentsOf: url)
     }
@@ -151,8 +151,7 @@ final class ServerTests: XCTestCase {
 
     func testCellBatchAsPNG() async throws {
         let (server, base) = try await start()
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("cellphase-crop-\(UUID().uuidString).png")
-        defer { try? FileManager.default.removeItem(at: url) }
+        let url = try temporaryFolder(self).appendingPathComponent("crop.png")
         try ImageFile.write(fieldCrop(0), to: url)
         let a = try await call(base, "/v1/cells", method: "POST", body: try Data(contentsOf: url))
         XCTAssertEqual(a.status, 200, String(decoding: a.data, as: UTF8.self))

@@ -10,7 +10,7 @@ import Support
 public enum ActivationKernels {
     /// Which activation a kernel call computes.
     public enum Kind: Sendable {
-        case relu, leakyRelu(Float), sigmoid, tanh, silu, softplus
+        case relu, relu6, leakyRelu(Float), sigmoid, tanh, silu, softplus
     }
 
     /// `y = f(x)`.
@@ -18,11 +18,12 @@ public enum ActivationKernels {
         var y = Tensor(uninitializedShape: x.shape)
         let p = UncheckedSendable((x.data, y.mutableData()))
         let cost: Int
-        switch kind { case .relu, .leakyRelu: cost = 1; default: cost = 16 }
+        switch kind { case .relu, .relu6, .leakyRelu: cost = 1; default: cost = 16 }
         Parallel.forChunks(x.count, costPerItem: cost) { r in
             let (x, y) = p.value
             switch kind {
             case .relu: for i in r { y[i] = x[i] > 0 ? x[i] : 0 }
+            case .relu6: for i in r { y[i] = Swift.min(Swift.max(x[i], 0), 6) }
             case .leakyRelu(let s): for i in r { y[i] = x[i] > 0 ? x[i] : s * x[i] }
             case .sigmoid: for i in r { y[i] = StableMath.sigmoid(x[i]) }
             case .tanh: for i in r { y[i] = tanhf(x[i]) }
@@ -38,11 +39,12 @@ public enum ActivationKernels {
         var dx = Tensor(uninitializedShape: x.shape)
         let p = UncheckedSendable((g.data, x.data, y.data, dx.mutableData()))
         let cost: Int
-        switch kind { case .relu, .leakyRelu, .sigmoid, .tanh: cost = 1; default: cost = 16 }
+        switch kind { case .relu, .relu6, .leakyRelu, .sigmoid, .tanh: cost = 1; default: cost = 16 }
         Parallel.forChunks(x.count, costPerItem: cost) { r in
             let (g, x, y, d) = p.value
             switch kind {
             case .relu: for i in r { d[i] = x[i] > 0 ? g[i] : 0 }
+            case .relu6: for i in r { d[i] = x[i] > 0 && x[i] < 6 ? g[i] : 0 }
             case .leakyRelu(let s): for i in r { d[i] = x[i] > 0 ? g[i] : s * g[i] }
             case .sigmoid: for i in r { d[i] = g[i] * y[i] * (1 - y[i]) }
             case .tanh: for i in r { d[i] = g[i] * (1 - y[i] * y[i]) }

@@ -5,33 +5,24 @@ import Support
 enum DepthwiseKernels {
     static func forward(_ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>,
                         _ y: UnsafeMutablePointer<Float>, _ g: ConvGeometry) {
-        let p = UncheckedSendable((x, w, y))
-        Parallel.forEach(g.batch * g.outC, costPerItem: g.outPlane * g.kh * g.kw) { plane in
-            let (x, w, y) = p.value
-            let c = plane % g.outC
-            let src = x + plane * g.inPlane, dst = y + plane * g.outPlane, filt = w + c * g.kh * g.kw
-            dst.update(repeating: 0, count: g.outPlane)
-            forEachTap(g) { ky, kx, oy, ox in
-                let wv = filt[ky * g.kw + kx]
-                let d = dst + oy * g.outW, s = src + (oy * g.stride - g.padTop + ky) * g.inW - g.padLeft + kx
-                if g.stride == 1 { for o in ox { d[o] += wv * s[o] } } else { for o in ox { d[o] += wv * s[o * g.stride] } }
-            }
-        }
+        planes(x, srcPlane: g.inPlane, w, y, dstPlane: g.outPlane, g, gather: true)
     }
 
     static func backwardData(_ dy: UnsafePointer<Float>, _ w: UnsafePointer<Float>,
                              _ dx: UnsafeMutablePointer<Float>, _ g: ConvGeometry) {
-        let p = UncheckedSendable((dy, w, dx))
+        planes(dy, srcPlane: g.outPlane, w, dx, dstPlane: g.inPlane, g, gather: false)
+    }
+
+    /// Every (image, channel) plane in parallel: the destination plane zeroed, then its one filter gathered from
+    /// (forward) or scattered back through (input gradient) the source plane.
+    private static func planes(_ src: UnsafePointer<Float>, srcPlane: Int, _ w: UnsafePointer<Float>,
+                               _ dst: UnsafeMutablePointer<Float>, dstPlane: Int, _ g: ConvGeometry, gather: Bool) {
+        let p = UncheckedSendable((src, w, dst))
         Parallel.forEach(g.batch * g.outC, costPerItem: g.outPlane * g.kh * g.kw) { plane in
-            let (dy, w, dx) = p.value
-            let c = plane % g.outC
-            let src = dy + plane * g.outPlane, dst = dx + plane * g.inPlane, filt = w + c * g.kh * g.kw
-            dst.update(repeating: 0, count: g.inPlane)
-            forEachTap(g) { ky, kx, oy, ox in
-                let wv = filt[ky * g.kw + kx]
-                let s = src + oy * g.outW, d = dst + (oy * g.stride - g.padTop + ky) * g.inW - g.padLeft + kx
-                if g.stride == 1 { for o in ox { d[o] += wv * s[o] } } else { for o in ox { d[o * g.stride] += wv * s[o] } }
-            }
+            let (src, w, dst) = p.value
+            let filt = w + (plane % g.outC) * g.kh * g.kw, s = src + plane * srcPlane, d = dst + plane * dstPlane
+            d.update(repeating: 0, count: dstPlane)
+            if gather { gatherTaps(filt, from: s, into: d, g) } else { scatterTaps(filt, from: s, into: d, g) }
         }
     }
 
@@ -53,6 +44,30 @@ enum DepthwiseKernels {
                 }
             }
             for i in 0..<acc.count { filt[i] = Float(acc[i]) }
+        }
+    }
+
+    /// Forward of one filter plane: adds `filt` applied to the input plane `src` into the output plane `dst`
+    /// (each output row gathers its shifted, strided input row, tap by tap).
+    @inline(__always)
+    static func gatherTaps(_ filt: UnsafePointer<Float>, from src: UnsafePointer<Float>, into dst: UnsafeMutablePointer<Float>,
+                           _ g: ConvGeometry) {
+        forEachTap(g) { ky, kx, oy, ox in
+            let wv = filt[ky * g.kw + kx]
+            let d = dst + oy * g.outW, s = src + (oy * g.stride - g.padTop + ky) * g.inW - g.padLeft + kx
+            if g.stride == 1 { for o in ox { d[o] += wv * s[o] } } else { for o in ox { d[o] += wv * s[o * g.stride] } }
+        }
+    }
+
+    /// Input gradient of one filter plane, the adjoint of `gatherTaps`: scatters the output-gradient plane `src`,
+    /// weighted by `filt`, back into the input-gradient plane `dst`.
+    @inline(__always)
+    static func scatterTaps(_ filt: UnsafePointer<Float>, from src: UnsafePointer<Float>, into dst: UnsafeMutablePointer<Float>,
+                            _ g: ConvGeometry) {
+        forEachTap(g) { ky, kx, oy, ox in
+            let wv = filt[ky * g.kw + kx]
+            let s = src + oy * g.outW, d = dst + (oy * g.stride - g.padTop + ky) * g.inW - g.padLeft + kx
+            if g.stride == 1 { for o in ox { d[o] += wv * s[o] } } else { for o in ox { d[o * g.stride] += wv * s[o] } }
         }
     }
 

@@ -14,38 +14,28 @@ enum NarrowConvKernels {
 
     static func forward(_ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>,
                         _ y: UnsafeMutablePointer<Float>, _ g: ConvGeometry) {
-        let p = UncheckedSendable((x, w, y))
-        Parallel.forEach(g.batch * g.outC, costPerItem: g.inC * g.outPlane * g.kh * g.kw) { plane in
-            let (x, w, y) = p.value
-            let n = plane / g.outC, o = plane % g.outC
-            let dst = y + plane * g.outPlane
-            dst.update(repeating: 0, count: g.outPlane)
-            for c in 0..<g.inC {
-                let src = x + (n * g.inC + c) * g.inPlane, filt = w + (o * g.inC + c) * g.kh * g.kw
-                DepthwiseKernels.forEachTap(g) { ky, kx, oy, ox in
-                    let wv = filt[ky * g.kw + kx]
-                    let d = dst + oy * g.outW, s = src + (oy * g.stride - g.padTop + ky) * g.inW - g.padLeft + kx
-                    if g.stride == 1 { for o in ox { d[o] += wv * s[o] } } else { for o in ox { d[o] += wv * s[o * g.stride] } }
-                }
-            }
-        }
+        planes(x, srcPlane: g.inPlane, w, y, dstPlane: g.outPlane, g, gather: true)
     }
 
     static func backwardData(_ dy: UnsafePointer<Float>, _ w: UnsafePointer<Float>,
                              _ dx: UnsafeMutablePointer<Float>, _ g: ConvGeometry) {
-        let p = UncheckedSendable((dy, w, dx))
-        Parallel.forEach(g.batch * g.inC, costPerItem: g.outC * g.outPlane * g.kh * g.kw) { plane in
-            let (dy, w, dx) = p.value
-            let n = plane / g.inC, c = plane % g.inC
-            let dst = dx + plane * g.inPlane
-            dst.update(repeating: 0, count: g.inPlane)
-            for o in 0..<g.outC {
-                let src = dy + (n * g.outC + o) * g.outPlane, filt = w + (o * g.inC + c) * g.kh * g.kw
-                DepthwiseKernels.forEachTap(g) { ky, kx, oy, ox in
-                    let wv = filt[ky * g.kw + kx]
-                    let s = src + oy * g.outW, d = dst + (oy * g.stride - g.padTop + ky) * g.inW - g.padLeft + kx
-                    if g.stride == 1 { for o in ox { d[o] += wv * s[o] } } else { for o in ox { d[o * g.stride] += wv * s[o] } }
-                }
+        planes(dy, srcPlane: g.outPlane, w, dx, dstPlane: g.inPlane, g, gather: false)
+    }
+
+    /// Forward (`gather`): one task per output plane, summing every input channel's filter applied to its plane.
+    /// Input gradient: one task per input-gradient plane, scattering every output channel's gradient back through
+    /// its filter. Each task writes only its own destination plane.
+    private static func planes(_ src: UnsafePointer<Float>, srcPlane: Int, _ w: UnsafePointer<Float>,
+                               _ dst: UnsafeMutablePointer<Float>, dstPlane: Int, _ g: ConvGeometry, gather: Bool) {
+        let outer = gather ? g.outC : g.inC, inner = gather ? g.inC : g.outC
+        let p = UncheckedSendable((src, w, dst))
+        Parallel.forEach(g.batch * outer, costPerItem: inner * g.outPlane * g.kh * g.kw) { plane in
+            let (src, w, dst) = p.value
+            let n = plane / outer, a = plane % outer, d = dst + plane * dstPlane
+            d.update(repeating: 0, count: dstPlane)
+            for b in 0..<inner {
+                let filt = w + (gather ? a * g.inC + b : b * g.inC + a) * g.kh * g.kw, s = src + (n * inner + b) * srcPlane
+                if gather { DepthwiseKernels.gatherTaps(filt, from: s, into: d, g) } else { DepthwiseKernels.scatterTaps(filt, from: s, into: d, g) }
             }
         }
     }

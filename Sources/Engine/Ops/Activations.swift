@@ -14,14 +14,17 @@ extension Variable {
     /// `max(x, 0)`; the derivative at 0 is taken as 0.
     public func relu() -> Variable { activation(.relu) }
 
+    /// `min(max(x, 0), 6)` (MobileNetV2's activation); the gradient passes where 0 < x < 6.
+    public func relu6() -> Variable { activation(.relu6) }
+
     /// `x` for x > 0, `slope · x` otherwise. The SGAN discriminator and generator use slope 0.2
-    /// (SGAN paper, `004_…txt` section 4.1).
+    /// (*Semi supervised GAN for smart microscopy, fast and data efficient cell cycle classification* section 4.1).
     public func leakyRelu(_ slope: Float = 0.2) -> Variable { activation(.leakyRelu(slope)) }
 
     /// Logistic sigmoid (stable for large |x|); dy/dx = y (1 − y).
     public func sigmoid() -> Variable { activation(.sigmoid) }
 
-    /// Hyperbolic tangent; dy/dx = 1 − y². The SGAN generator's output activation (`004_…txt` section 4.1.2).
+    /// Hyperbolic tangent; dy/dx = 1 − y². The SGAN generator's output activation (*Semi supervised GAN for smart microscopy, fast and data efficient cell cycle classification* section 4.1.2).
     public func tanh() -> Variable { activation(.tanh) }
 
     /// SiLU / swish `x · σ(x)` (EfficientNet); dy/dx = σ(x) (1 + x (1 − σ(x))).

@@ -13,11 +13,7 @@ public func conv2d(_ x: Variable, weight: Variable, bias: Variable? = nil, strid
     let xv = x.value, wv = weight.value
     var y = Tensor(uninitializedShape: g.outputShape)
     ConvKernels.forward(xv.data, wv.data, y.mutableData(), g)
-    if let b = bias {
-        precondition(b.value.count == g.outC, "conv2d: bias \(b.shape) for \(g.outC) channels")
-        ChannelBias.add(y.mutableData(), b.value.data, batch: g.batch, channels: g.outC, plane: g.outPlane)
-    }
-    let inputs = bias.map { [x, weight, $0] } ?? [x, weight]
+    let inputs = ConvBias.add(bias, to: &y, batch: g.batch, channels: g.outC, plane: g.outPlane, op: "conv2d", x: x, weight: weight)
     return Variable.record(y, inputs: inputs) { gy, needs in
         var grads: [Tensor?] = [nil, nil]
         if needs[0] {
@@ -30,9 +26,6 @@ public func conv2d(_ x: Variable, weight: Variable, bias: Variable? = nil, strid
             ConvKernels.backwardFilter(xv.data, gy.data, dw.mutableData(), g)
             grads[1] = dw
         }
-        if needs.count > 2 {
-            grads.append(needs[2] ? ChannelBias.sum(gy.data, batch: g.batch, channels: g.outC, plane: g.outPlane) : nil)
-        }
-        return grads
+        return grads + ConvBias.gradient(gy, needs: needs, batch: g.batch, channels: g.outC, plane: g.outPlane)
     }
 }

@@ -32,11 +32,8 @@ public func convTranspose2d(_ x: Variable, weight: Variable, bias: Variable? = n
     let xv = x.value, wv = weight.value
     var y = Tensor(uninitializedShape: g.inputShape)
     ConvKernels.backwardData(xv.data, wv.data, y.mutableData(), g)
-    if let b = bias {
-        precondition(b.value.count == g.inC, "convTranspose2d: bias \(b.shape) for \(g.inC) channels")
-        ChannelBias.add(y.mutableData(), b.value.data, batch: g.batch, channels: g.inC, plane: g.inPlane)
-    }
-    let inputs = bias.map { [x, weight, $0] } ?? [x, weight]
+    let inputs = ConvBias.add(bias, to: &y, batch: g.batch, channels: g.inC, plane: g.inPlane, op: "convTranspose2d",
+                              x: x, weight: weight)
     return Variable.record(y, inputs: inputs) { gy, needs in
         var grads: [Tensor?] = [nil, nil]
         if needs[0] && needs[1] {
@@ -53,9 +50,6 @@ public func convTranspose2d(_ x: Variable, weight: Variable, bias: Variable? = n
             ConvKernels.backwardFilter(gy.data, xv.data, dw.mutableData(), g)
             grads[1] = dw
         }
-        if needs.count > 2 {
-            grads.append(needs[2] ? ChannelBias.sum(gy.data, batch: g.batch, channels: g.inC, plane: g.inPlane) : nil)
-        }
-        return grads
+        return grads + ConvBias.gradient(gy, needs: needs, batch: g.batch, channels: g.inC, plane: g.inPlane)
     }
 }

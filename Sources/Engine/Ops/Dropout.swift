@@ -2,7 +2,7 @@ import Support
 
 /// Inverted dropout (Srivastava et al. 2014): in a training pass each element is zeroed with probability `rate`
 /// and the survivors are scaled by `1 / (1 − rate)`, so inference is the identity. The SGAN uses rate 0.25 in both
-/// networks (`004_…txt` section 4.1.2).
+/// networks (*Semi supervised GAN for smart microscopy, fast and data efficient cell cycle classification* section 4.1.2).
 ///
 /// The mask is reproducible: one draw from the tape's generator (`x.tape!.rng`) seeds the call, and each block
 /// of 64 Ki elements draws from its own generator derived from that seed and the block's index, so the mask is

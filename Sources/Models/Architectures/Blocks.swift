@@ -2,17 +2,6 @@ import Engine
 import NN
 import Support
 
-/// `min(max(x, 0), 6)` (MobileNetV2's activation); the gradient passes where 0 < x < 6.
-public final class ReLU6: Module {
-    public override init() { super.init() }
-    public override func callAsFunction(_ x: Variable) -> Variable {
-        let v = x.value
-        return Variable.record(v.map { Swift.min(Swift.max($0, 0), 6) }, inputs: [x]) { g, _ in
-            [g.zip(v) { gi, xi in xi > 0 && xi < 6 ? gi : 0 }]
-        }
-    }
-}
-
 /// Batch norm with PyTorch's conventions (momentum 0.1 on the new batch, ε 1e-5, unbiased running variance),
 /// for the torchvision-named architectures.
 func torchBatchNorm(_ c: Int) -> BatchNorm { BatchNorm(c, momentum: 0.9, eps: 1e-5, unbiasedRunningVariance: true) }

@@ -4,7 +4,7 @@ import Support
 
 /// EfficientNet-B0 (Tan & Le 2019) as torchvision defines it, with torchvision's parameter names
 /// (`features.0.0.weight`, `features.2.0.block.1.0.weight`, `features.2.0.block.2.fc1.weight`, `classifier.1.weight`)
-/// so converted ImageNet checkpoints load by name. The first paper's best model (`000_…txt`, sections 2.3.2, 3.1).
+/// so converted ImageNet checkpoints load by name. The first paper's best model (*Live Cell Stage Classification Using Deep Learning*, sections 2.3.2, 3.1).
 ///
 /// B0's compound-scaling coefficients are width 1.0, depth 1.0 (resolution 224 for ImageNet): a 3×3/2 stem with
 /// 32 filters, seven stages of MBConv blocks (expansion, kernel, stride, out channels, repeats) = (1,3,1,16,1),

@@ -2,7 +2,8 @@ import Engine
 import NN
 import Support
 
-/// The low-depth CNN of the SGAN paper (`004_…txt`, section 6.2.2), trained from scratch as a baseline:
+/// The low-depth CNN of *Semi supervised GAN for smart microscopy, fast and data efficient cell cycle classification*
+/// (section 6.2.2), trained from scratch as a baseline:
 /// three blocks of [3×3 convolution, ReLU, batch norm, 2×2 max-pool, dropout 0.25], then Dense 256 and 128 with
 /// ReLU and dropout 0.5, then the class logits (softmax lives in the loss). Convolutions are "same"-padded, so a
 /// side-S input reaches the dense layers as 128 maps of ⌊⌊⌊S/2⌋/2⌋/2⌋². Default input 64 px; any side ≥ 8.

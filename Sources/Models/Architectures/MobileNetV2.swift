@@ -4,7 +4,7 @@ import Support
 
 /// MobileNetV2 (Sandler et al. 2018) as torchvision defines it, with torchvision's parameter names
 /// (`features.0.0.weight`, `features.2.conv.1.0.weight`, `classifier.1.weight`) so converted ImageNet checkpoints
-/// load by name. The SGAN paper's transfer-learning baseline (`004_…txt`, section 6.2.1).
+/// load by name. The SGAN paper's transfer-learning baseline (*Semi supervised GAN for smart microscopy, fast and data efficient cell cycle classification*, section 6.2.1).
 ///
 /// A 3×3/2 stem with 32 filters, inverted residual blocks (expansion t, channels c, repeats n, stride s) =
 /// (1,16,1,1), (6,24,2,2), (6,32,3,2), (6,64,4,2), (6,96,3,1), (6,160,3,2), (6,320,1,1) — each a 1×1 expansion

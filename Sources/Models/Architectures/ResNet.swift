@@ -7,7 +7,7 @@ import Support
 /// `layer2.0.downsample.0.weight`, `fc.weight`, …) so converted ImageNet checkpoints load by name.
 ///
 /// `resnet50` (bottleneck blocks [3, 4, 6, 3], 25,557,032 parameters with 3 channels and 1000 classes) is the
-/// first paper's ResNet50 (`000_…txt`, section 2.3.2); `resnet18` (basic blocks [2, 2, 2, 2], 11,689,512) is a
+/// first paper's ResNet50 (*Live Cell Stage Classification Using Deep Learning*, section 2.3.2); `resnet18` (basic blocks [2, 2, 2, 2], 11,689,512) is a
 /// lighter variant. Stem: 7×7/2 convolution, batch norm, ReLU, 3×3/2 max-pool; head: global average pool and a
 /// dense layer. Default input 64 px; any side ≥ 32 (the feature map shrinks 32-fold).
 public final class ResNet: Module {

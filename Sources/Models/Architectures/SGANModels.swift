@@ -2,7 +2,7 @@ import Engine
 import NN
 import Support
 
-/// Layer widths and regularisation of a semi-supervised GAN (SGAN paper `004_…txt`, section 4.1).
+/// Layer widths and regularisation of a semi-supervised GAN (*Semi supervised GAN for smart microscopy, fast and data efficient cell cycle classification*, section 4.1).
 ///
 /// The paper gives no widths; `.classic` is the Keras semi-supervised GAN it builds on (128 filters in every
 /// block, ≈ 454 k discriminator parameters, 101.5 MFLOP per 64×64 image; generator ≈ 766 MFLOP per image).

@@ -2,7 +2,7 @@ import Engine
 import NN
 import Support
 
-/// The first paper's sequential CNN (`000_…txt`, sections 2.3.2 and 2.3.6: "multiple Conv2D and MaxPooling2D
+/// The first paper's sequential CNN (*Live Cell Stage Classification Using Deep Learning*, sections 2.3.2 and 2.3.6: "multiple Conv2D and MaxPooling2D
 /// layers, fully connected dense layers, dropout"): four blocks of [3×3 "same" convolution, ReLU, 2×2 max-pool]
 /// with 32, 64, 128, 128 filters, then Dense 128 with ReLU and dropout 0.5, then the class logits.
 /// The paper gives no exact layer list; this is the classic Keras layout it describes. Default input 64 px; any

@@ -2,7 +2,7 @@ import Engine
 import NN
 import Support
 
-/// The transfer-learning classifier of the SGAN paper (`004_…txt`, section 6.3.3): the SGAN discriminator's
+/// The transfer-learning classifier of the (*Semi supervised GAN for smart microscopy, fast and data efficient cell cycle classification*, section 6.3.3): the SGAN discriminator's
 /// convolutional `backbone` (same layer names as `SGANDiscriminator`, so a trained "sgan" bundle's weights load by
 /// name) under a new `head` of Dense layers (by default 512 → 256 → 128), each followed by ReLU and batch
 /// normalisation, then the logits over the new classes (softmax lives in the loss).

@@ -6,7 +6,13 @@ public final class ReLU: Module {
     public override func callAsFunction(_ x: Variable) -> Variable { x.relu() }
 }
 
-/// Leaky ReLU as a layer; slope 0.2 as in the SGAN (`004_…txt` section 4.1).
+/// `min(max(x, 0), 6)` as a layer (MobileNetV2).
+public final class ReLU6: Module {
+    public override init() { super.init() }
+    public override func callAsFunction(_ x: Variable) -> Variable { x.relu6() }
+}
+
+/// Leaky ReLU as a layer; slope 0.2 as in the SGAN (*Semi supervised GAN for smart microscopy, fast and data efficient cell cycle classification* section 4.1).
 public final class LeakyReLU: Module {
     public let slope: Float
     public init(_ slope: Float = 0.2) { self.slope = slope; super.init() }
@@ -19,7 +25,7 @@ public final class SiLU: Module {
     public override func callAsFunction(_ x: Variable) -> Variable { x.silu() }
 }
 
-/// `tanh` as a layer: the SGAN generator's output, images in [−1, 1] (`004_…txt` section 4.1.2).
+/// `tanh` as a layer: the SGAN generator's output, images in [−1, 1] (*Semi supervised GAN for smart microscopy, fast and data efficient cell cycle classification* section 4.1.2).
 public final class Tanh: Module {
     public override init() { super.init() }
     public override func callAsFunction(_ x: Variable) -> Variable { x.tanh() }

@@ -1,7 +1,7 @@
 import Engine
 
 /// Max pooling layer, `kernel × kernel` windows, stride defaulting to the kernel (the low-depth CNN's 2×2/2
-/// pooling, `004_…txt` section 6.2.2).
+/// pooling, *Semi supervised GAN for smart microscopy, fast and data efficient cell cycle classification* section 6.2.2).
 public final class MaxPool2D: Module {
     public let kernel: Int, stride: Int, padding: Padding
     public init(_ kernel: Int, stride: Int? = nil, padding: Padding = .valid) {

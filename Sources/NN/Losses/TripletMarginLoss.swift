@@ -1,6 +1,6 @@
 import Engine
 
-/// Triplet margin loss on embeddings `[N, D]` (Schroff et al. 2015; the Siamese baseline of `004_…txt`
+/// Triplet margin loss on embeddings `[N, D]` (Schroff et al. 2015; the Siamese baseline of *Semi supervised GAN for smart microscopy, fast and data efficient cell cycle classification*
 /// section 6.2.4): mean over the batch of `max(0, ‖a − p‖ − ‖a − n‖ + margin)` with Euclidean distances.
 ///
 /// Where a distance is exactly 0 its gradient is taken as 0 (the norm is not differentiable there).

@@ -10,8 +10,8 @@ import Support
 ///
 /// Per parameter: `m ← β1 m + (1−β1) g`, `v ← β2 v + (1−β2) g²`, `θ ← θ − lr·wd·θ − lr · m̂ / (√v̂ + ε)` with
 /// `m̂ = m / (1−β1ᵗ)`, `v̂ = v / (1−β2ᵗ)` and `t` counted per parameter. ε defaults to Keras' 1e-7. Papers we
-/// reproduce: the SGAN uses lr 6e-4, β1 0.5 (`004_…txt` section 5); the first paper lr 1e-3, batch 32
-/// (`000_…txt` section 2.3.3).
+/// reproduce: the SGAN uses lr 6e-4, β1 0.5 (*Semi supervised GAN for smart microscopy, fast and data efficient cell cycle classification* section 5); the first paper lr 1e-3, batch 32
+/// (*Live Cell Stage Classification Using Deep Learning* section 2.3.3).
 public final class Adam: Optimizer {
     public var groups: [ParameterGroup]
     public var beta1: Float

@@ -3,7 +3,7 @@ import Engine
 /// A set of parameters that share a learning rate and can be frozen together.
 ///
 /// Transfer learning puts the pretrained backbone and the new head in two groups (backbone frozen, then
-/// fine-tuned with a smaller rate, `004_…txt` section 6.3.2); alternating GAN updates freeze the discriminator's
+/// fine-tuned with a smaller rate, *Semi supervised GAN for smart microscopy, fast and data efficient cell cycle classification* section 6.3.2); alternating GAN updates freeze the discriminator's
 /// group during the generator step. A frozen group is skipped by `step()`: its parameters stay bit-identical.
 public struct ParameterGroup {
     public var parameters: [Parameter]

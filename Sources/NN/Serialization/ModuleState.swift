@@ -1,5 +1,6 @@
 import Foundation
 import Engine
+import Support
 
 /// Saving and loading a module's parameters (weights and buffers) by dotted name.
 extension Module {
@@ -19,7 +20,7 @@ extension Module {
         try SafeTensors.write(stateTensors(), metadata: metadata, to: url)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try writeAtomically(try encoder.encode(config), to: Module.configURL(for: url))
+        try AtomicFile.write(try encoder.encode(config), to: Module.configURL(for: url))
     }
 
     /// The JSON config path next to a safetensors file.

@@ -1,5 +1,6 @@
 import Foundation
 import Engine
+import Support
 
 /// Why a parameter file could not be read or applied; every message names the file and, where there is one,
 /// the tensor.
@@ -75,7 +76,7 @@ public enum SafeTensors {
     /// Writes a safetensors file atomically: to a temporary file in the same folder, then renamed over `url`.
     public static func write(_ tensors: [(name: String, tensor: Tensor)], metadata: [String: String] = [:],
                              to url: URL) throws {
-        try writeAtomically(encode(tensors, metadata: metadata), to: url)
+        try AtomicFile.write(encode(tensors, metadata: metadata), to: url)
     }
 
     // MARK: Reading
@@ -216,19 +217,4 @@ func jsonString(_ s: String) -> String {
         }
     }
     return out + "\""
-}
-
-/// Writes `data` to a temporary file next to `url`, then renames it over `url` (atomic on POSIX file systems).
-func writeAtomically(_ data: Data, to url: URL) throws {
-    let dir = url.deletingLastPathComponent()
-    let tmp = dir.appendingPathComponent(".\(url.lastPathComponent).tmp-\(ProcessInfo.processInfo.processIdentifier)-\(UInt32.random(in: 0...UInt32.max))")
-    do {
-        try data.write(to: tmp)
-        if rename(tmp.path, url.path) != 0 {
-            throw StateError.unreadable(file: url.path, reason: "rename failed (errno \(errno))")
-        }
-    } catch {
-        try? FileManager.default.removeItem(at: tmp)
-        throw error
-    }
 }

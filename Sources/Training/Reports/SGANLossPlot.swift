@@ -2,7 +2,7 @@ import Foundation
 import Models
 import Plot
 
-/// The recorded SGAN loss curves (SGAN paper `004_…txt`, section 5): the discriminator's supervised, real and fake
+/// The recorded SGAN loss curves (*Semi supervised GAN for smart microscopy, fast and data efficient cell cycle classification*, section 5): the discriminator's supervised, real and fake
 /// losses and the generator's loss per epoch (left), validation and training accuracy of the class head (right).
 public struct SGANLossPlot: Sendable {
     public var epochs: [SGANTraining.Epoch]

@@ -6,7 +6,7 @@ import Models
 import NN
 import Support
 
-/// The SGAN experiment protocol of the SGAN paper (`004_…txt`, section 5) for one test fold: draw N labelled
+/// The SGAN experiment protocol of the (*Semi supervised GAN for smart microscopy, fast and data efficient cell cycle classification*, section 5) for one test fold: draw N labelled
 /// images per class and an unlabelled pool from the training rows, hold out a stratified 20 % of the labelled
 /// budget for validation, train (`SGANTraining`), and evaluate the restored best epoch once on the test rows.
 public enum SGANExperiment {

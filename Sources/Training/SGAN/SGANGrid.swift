@@ -2,7 +2,7 @@ import Datasets
 import Foundation
 import Models
 
-/// The label-budget grid of the SGAN paper (`004_…txt`, section 5, Figures 4 and 5): every labelled budget per
+/// The label-budget grid of the (*Semi supervised GAN for smart microscopy, fast and data efficient cell cycle classification*, section 5, Figures 4 and 5): every labelled budget per
 /// class × every unlabelled pool size, repeated over test folds, plus supervised baselines at the same label
 /// budgets (the SGAN's discriminator without unlabelled or generated data, and the `lowdepth` CNN). Cells are
 /// listed in a fixed order so independent shards (`--shard i/n`, a cluster job array) cover each cell exactly once.

@@ -3,7 +3,7 @@ import Models
 import NN
 import Support
 
-/// One SGAN training iteration as published (SGAN paper `004_…txt`, sections 4.1 and 4.2):
+/// One SGAN training iteration as published (*Semi supervised GAN for smart microscopy, fast and data efficient cell cycle classification*, sections 4.1 and 4.2):
 /// a supervised update on N_B labelled images, an unsupervised update on N_B/2 real unlabelled images, one on
 /// N_B/2 generated images — applied in sequence to the shared discriminator — then a generator update through
 /// the frozen discriminator. Adam with learning rate 6e-4 and β1 = 0.5 for both networks.

@@ -6,7 +6,7 @@ import Models
 import NN
 import Support
 
-/// One semi-supervised GAN training run on a label budget (SGAN paper `004_…txt`, sections 4.2 and 5): the
+/// One semi-supervised GAN training run on a label budget (*Semi supervised GAN for smart microscopy, fast and data efficient cell cycle classification*, sections 4.2 and 5): the
 /// published iteration repeated over epochs, validation on a stratified 20 % of the labelled budget after every
 /// epoch, early stopping with a patience that is a fraction of the epoch budget, every checkpoint above a
 /// validation-accuracy threshold written to disk (the best one kept), and the best epoch's networks restored.

@@ -11,7 +11,7 @@ import Models
 import NN
 import Support
 
-/// Mini-batch supervised training of a classifier on a prepared dataset (first paper `000_…txt`, section 2.3.3:
+/// Mini-batch supervised training of a classifier on a prepared dataset (first paper *Live Cell Stage Classification Using Deep Learning*, section 2.3.3:
 /// Adam, learning rate 1e-3, batch 32, cross-entropy, up to 50 epochs with early stopping and a learning-rate
 /// scheduler, on-the-fly augmentation), keeping the weights of the best validation epoch.
 ///

@@ -20,7 +20,7 @@ public enum TransferError: Error, Equatable, CustomStringConvertible {
     }
 }
 
-/// Transfer learning from a trained SGAN discriminator to a new dataset (SGAN paper `004_…txt`, section 6.3):
+/// Transfer learning from a trained SGAN discriminator to a new dataset (*Semi supervised GAN for smart microscopy, fast and data efficient cell cycle classification*, section 6.3):
 /// the source's convolutional backbone under a fresh `TransferClassifier` head, trained in phases that each reuse
 /// `SupervisedTrainer` (class-weighted loss, augmentation, early stopping with warm-up, best epoch restored):
 ///
