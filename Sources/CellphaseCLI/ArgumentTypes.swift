@@ -16,6 +16,11 @@ extension SupervisedTrainer.Schedule: ExpressibleByArgument {
     public static var allValueStrings: [String] { ["plateau", "cosine", "constant"] }
 }
 
+/// `transfer --mode`: fine-tune the last layers after the head, the head alone, or every layer.
+enum TransferMode: String, ExpressibleByArgument, CaseIterable {
+    case fineTune = "fine-tune", head, full
+}
+
 /// `data examples --format`: 8-bit PNG or 16-bit LZW TIFF.
 enum ExampleFormat: String, ExpressibleByArgument, CaseIterable {
     case png, tif

@@ -10,7 +10,7 @@ struct EvaluateCommand: ParsableCommand {
         commandName: "evaluate",
         abstract: "Evaluate a model bundle on a labelled folder: accuracy, per-class PPV/recall/F1, confusion matrix, AUC.")
 
-    @Option(help: "Model bundle (NAME.cellphase folder written by `cellphase train`).") var model: String
+    @Option(help: "A model: a bundle NAME.cellphase, a folder with model.safetensors + model.json, a .safetensors file with its .json, or untrained-sgan.") var model: String
     @Option(help: "Dataset folder (ROOT/<class>/* or ROOT/<fold>/<class>/*) or a CSV manifest (path,label or file,label).") var data: String
     @Option(help: "Class order/grouping/dropping as --classes (default: the mapping the model was trained with).") var classes: String?
     @Option(parsing: .singleValue, help: "Merge classes: name=A,B,C (repeatable).") var group: [String] = []

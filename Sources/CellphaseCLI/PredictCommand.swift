@@ -11,7 +11,7 @@ struct PredictCommand: ParsableCommand {
         commandName: "predict",
         abstract: "Classify image crops with a model bundle: predicted class, confidence and every class probability.")
 
-    @Option(help: "Model bundle (NAME.cellphase folder).") var model: String
+    @Option(help: "A model: a bundle NAME.cellphase, a folder with model.safetensors + model.json, a .safetensors file with its .json, or untrained-sgan.") var model: String
     @Argument(help: "Image files (TIFF/PNG) or folders (searched recursively).") var images: [String]
     @Option(help: "Write the table as CSV here instead of printing it.") var csv: String?
 

@@ -17,13 +17,25 @@ struct ServeCommand: AsyncParsableCommand {
         SIGINT/SIGTERM: stop accepting, finish the requests in flight, exit.
         """)
 
-    @Option(help: "The classifier: a model folder, a .safetensors file with its .json, or untrained-sgan.") var model: String
+    @Option(help: "A model: a bundle NAME.cellphase, a folder with model.safetensors + model.json, a .safetensors file with its .json, or untrained-sgan.") var model: String
     @Option(help: "TCP port (0: any free port).") var port = 8765
     @Option(help: "Address to bind (loopback by default).") var host = "127.0.0.1"
     @Option(help: "Bearer token required on every route but /healthz (required off loopback).") var token: String?
     @Option(help: "Largest request body in MiB (413 beyond).") var maxBodyMb = 64.0
     @Option(help: "Per-request time limit in seconds (503 while queued, 504 while running).") var timeoutS = 10.0
     @Option(help: "Requests that may wait for the model behind the running one (503 beyond).") var queue = 8
+    @Option(help: "Most crops one POST /v1/cells may carry (413 beyond).") var maxCrops = 4096
+
+    func validate() throws {
+        // Checked here, before any arithmetic: a NaN or huge value would trap converting to Int.
+        guard (0...65535).contains(port) else { throw ValidationError("--port must be 0–65535 (got \(port))") }
+        guard maxBodyMb.isFinite, maxBodyMb > 0, maxBodyMb <= 65_536 else {
+            throw ValidationError("--max-body-mb must be a positive number of MiB up to 65536 (got \(maxBodyMb))")
+        }
+        guard timeoutS.isFinite, timeoutS > 0 else { throw ValidationError("--timeout-s must be a positive number of seconds (got \(timeoutS))") }
+        guard queue >= 0 else { throw ValidationError("--queue must be ≥ 0") }
+        guard maxCrops >= 1 else { throw ValidationError("--max-crops must be ≥ 1") }
+    }
     @Option(help: "Event rules JSON (one rule or an array), applied to every field.") var rules: String?
 
     func run() async throws {
@@ -32,7 +44,7 @@ struct ServeCommand: AsyncParsableCommand {
         let ruleList = try rules.map { try EventRule.load(URL(fileURLWithPath: $0)) } ?? []
         var o = ServerOptions()
         o.host = host; o.port = port; o.token = token; o.maxBodyBytes = Int(maxBodyMb * 1_048_576)
-        o.timeoutSeconds = timeoutS; o.queue = queue
+        o.timeoutSeconds = timeoutS; o.queue = queue; o.maxCrops = maxCrops
         let server = try CellphaseServer(analyzer: FieldAnalyzer(classifier: classifier, rules: ruleList), options: o)
         let h = host
         try await server.run { port in

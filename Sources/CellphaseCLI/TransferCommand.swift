@@ -23,7 +23,7 @@ struct TransferCommand: ParsableCommand {
     var from: String
     @OptionGroup var source: DataOptions
     @Option(help: "Number of stratified folds (the dataset's own folds when it has exactly this many).") var folds: Int = 5
-    @Option(help: "What to train: fine-tune, head or full.") var mode: String = "fine-tune"
+    @Option(help: "What to train: fine-tune, head or full.") var mode: TransferMode = .fineTune
     @Option(help: "Convolutions unfrozen in the fine-tuning phase, counted from the last.") var fineTuneLayers: Int = 2
     @Option(help: "Maximum epochs of the head phase (of the only phase with --mode full).") var epochs: Int = 60
     @Option(help: "Maximum epochs of the fine-tuning phase.") var fineTuneEpochs: Int = 40
@@ -50,7 +50,6 @@ struct TransferCommand: ParsableCommand {
 
     func validate() throws {
         guard folds >= 2 else { throw ValidationError("--folds must be ≥ 2") }
-        guard TransferLearning.Mode(name: mode) != nil else { throw ValidationError("--mode must be fine-tune, head or full") }
         guard (1...4).contains(fineTuneLayers) else { throw ValidationError("--fine-tune-layers must be 1 to 4 (the backbone has 4 convolutions)") }
         guard epochs >= 1, fineTuneEpochs >= 0, batchSize >= 2 else {
             throw ValidationError("--epochs must be ≥ 1, --fine-tune-epochs ≥ 0 and --batch-size ≥ 2")
@@ -61,7 +60,7 @@ struct TransferCommand: ParsableCommand {
 
     var options: TransferLearning.Options {
         var o = TransferLearning.Options()
-        o.mode = TransferLearning.Mode(name: mode, layers: fineTuneLayers) ?? .fineTune(layers: fineTuneLayers)
+        o.mode = TransferLearning.Mode(name: mode.rawValue, layers: fineTuneLayers) ?? .fineTune(layers: fineTuneLayers)
         o.headWidths = headWidths ?? TransferClassifier.defaultHead
         o.epochs = epochs; o.fineTuneEpochs = fineTuneEpochs
         o.headLearningRate = lr; o.fineTuneLearningRate = fineTuneLr
@@ -106,7 +105,7 @@ struct TransferCommand: ParsableCommand {
             o["report"] = reportURL.path
             o["bundles"] = bundles
             o["source"] = bundleURL.path
-            o["mode"] = mode
+            o["mode"] = mode.rawValue
             o["fold_head_epochs"] = results.map(\.headEpochs)
             o["fold_fine_tune_kept"] = results.map(\.fineTuneKept)
             print(try Console.json(object: o))

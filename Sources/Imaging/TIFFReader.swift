@@ -55,6 +55,10 @@ public enum TIFFReader {
         }
         let bits = Int(h.u16(TIFFTAG_BITSPERSAMPLE, default: 1)!)
         let spp = Int(h.u16(TIFFTAG_SAMPLESPERPIXEL, default: 1)!)
+        // Every sample of every channel becomes a Float: the header's samples per pixel count against the cap too.
+        guard spp >= 1, spp <= ImageFile.maxSamples / 4 / (width * height) else {
+            throw ImagingError.unsupported(file: file, reason: "\(width)×\(height) pixels × \(spp) samples is more than cellphase reads at once")
+        }
         let sampleFormat = Int32(h.u16(TIFFTAG_SAMPLEFORMAT, default: UInt16(SAMPLEFORMAT_UINT))!)
         let planar = Int32(h.u16(TIFFTAG_PLANARCONFIG, default: UInt16(PLANARCONFIG_CONTIG))!)
         let photometric = Int32(h.u16(TIFFTAG_PHOTOMETRIC, default: UInt16(PHOTOMETRIC_MINISBLACK))!)
@@ -102,6 +106,10 @@ public enum TIFFReader {
                 }
             }
         }
+        // NaN or ±Inf would reach percentiles, histograms and integer conversions downstream: refuse the file here.
+        if format == .float32, let bad = pixels.firstIndex(where: { !$0.isFinite }) {
+            throw ImagingError.corrupt(file: file, reason: "sample \(bad) is \(pixels[bad]) (not a finite number)")
+        }
         if photometric == PHOTOMETRIC_MINISWHITE && format != .float32 {
             for i in pixels.indices { pixels[i] = format.maxValue - pixels[i] }
         }
@@ -134,7 +142,15 @@ public enum TIFFReader {
             throw ImagingError.corrupt(file: h.path, reason: "missing tile size")
         }
         let tw = Int(tw32), th = Int(th32)
+        // A tile is at most the image rounded up to the 16-pixel tile grid (TIFF 6.0 section 15): a header claiming
+        // larger tiles would make us allocate for pixels that do not exist.
+        guard tw <= (width + 15) / 16 * 16, th <= (height + 15) / 16 * 16 else {
+            throw ImagingError.corrupt(file: h.path, reason: "\(tw)×\(th) tiles for a \(width)×\(height) image")
+        }
         let tileSize = Int(TIFFTileSize(h.tif))
+        guard tileSize > 0, tileSize <= tw * th * pixelBytes else {
+            throw ImagingError.corrupt(file: h.path, reason: "tile size \(tileSize) bytes for \(tw)×\(th) tiles of \(pixelBytes)-byte pixels")
+        }
         var buf = [UInt8](repeating: 0, count: tileSize)
         let rowBytes = width * pixelBytes
         for plane in 0..<planes {

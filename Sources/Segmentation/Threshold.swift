@@ -19,7 +19,8 @@ public struct Histogram: Sendable, Equatable {
         precondition(bins > 0)
         var (lo, hi) = Self.range(values)
         if values.isEmpty { lo = 0; hi = 0 }
-        let scale = hi > lo ? Float(bins) / (hi - lo) : 0
+        var scale = hi > lo ? Float(bins) / (hi - lo) : 0
+        if !scale.isFinite { scale = 0 }
         // A background-corrected field is clipped at 0: a large share of its pixels sit at the
         // minimum. Counting them into one bin makes every increment wait for the previous one, so
         // values at the minimum rotate through `spread` spare slots after the bins instead.
@@ -33,7 +34,9 @@ public struct Histogram: Sendable, Equatable {
                     let h = pp + b * stride
                     for i in range {
                         let x = vp![i]
-                        let bin = x <= lo ? bins + (i & (spread - 1)) : min(bins - 1, Int((x - lo) * scale))
+                        // NaN and −∞ count with the minimum, +∞ with the maximum (they never reach Int()).
+                        let bin = x <= lo || x.isNaN ? bins + (i & (spread - 1))
+                            : x.isFinite ? min(bins - 1, Int((x - lo) * scale)) : bins - 1
                         h[bin] &+= 1
                     }
                 }
@@ -57,19 +60,22 @@ public struct Histogram: Sendable, Equatable {
                     let vp = v.baseAddress, lp = lb.baseAddress!, hp = hb.baseAddress!
                     Parallel.indexedBands(values.count, minPerBand: 1 << 16) { b, range in
                         var lo = Float.greatestFiniteMagnitude, hi = -Float.greatestFiniteMagnitude
-                        for i in range { let x = vp![i]; lo = Swift.min(lo, x); hi = Swift.max(hi, x) }
+                        for i in range { let x = vp![i]; if x.isFinite { lo = Swift.min(lo, x); hi = Swift.max(hi, x) } }
                         lp[b] = lo; hp[b] = hi
                     }
                 }
             }
         }
-        return (los.min()!, his.max()!)
+        let lo = los.min()!, hi = his.max()!
+        return lo <= hi ? (lo, hi) : (0, 0)   // no finite value at all
     }
 
     /// Bin index holding `value`.
     public func bin(of value: Float) -> Int {
         let s = upper > lower ? Float(counts.count) / (upper - lower) : 0
-        return min(counts.count - 1, max(0, Int((value - lower) * s)))
+        let x = (value - lower) * s
+        guard x.isFinite else { return x > 0 ? counts.count - 1 : 0 }
+        return min(counts.count - 1, max(0, Int(x)))
     }
 
     /// The lower edge of bin `i`.

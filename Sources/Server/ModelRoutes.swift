@@ -10,7 +10,8 @@ extension CellphaseServer {
         }
         router.get("/v1/model") { [self] _, _ in
             try Self.jsonResponse(ModelAnswer(model: info, limits: .init(maxBodyMB: Double(options.maxBodyBytes) / 1_048_576,
-                                                              timeoutS: options.timeoutSeconds, queue: options.queue)))
+                                                              timeoutS: options.timeoutSeconds, queue: options.queue,
+                                                              maxCrops: options.maxCrops)))
         }
     }
 
@@ -18,8 +19,8 @@ extension CellphaseServer {
         var model: ClassifierInfo
         var limits: Limits
         struct Limits: Encodable {
-            var maxBodyMB: Double, timeoutS: Double, queue: Int
-            enum CodingKeys: String, CodingKey { case maxBodyMB = "max_body_mb", timeoutS = "timeout_s", queue }
+            var maxBodyMB: Double, timeoutS: Double, queue: Int, maxCrops: Int
+            enum CodingKeys: String, CodingKey { case maxBodyMB = "max_body_mb", timeoutS = "timeout_s", queue, maxCrops = "max_crops" }
         }
     }
 }

@@ -45,8 +45,11 @@ extension CellphaseServer {
                 case "uint8", "u8", "|u1": format = .uint8
                 case let other: throw APIError(.badRequest, "dtype '\(other)' is not supported: use uint8 or uint16 (little-endian)")
                 }
+                // Checked before any arithmetic: w and h come from the query, and w·h·bytes could overflow.
+                guard w <= ImageFile.maxSamples / h else {
+                    throw APIError(.badRequest, "\(w)×\(h) is too large (at most \(ImageFile.maxSamples) samples per image)")
+                }
                 let crop = w * h * format.bitDepth / 8
-                guard w <= ImageFile.maxSamples / h else { throw APIError(.badRequest, "\(w)×\(h) is too large") }
                 let size = body.readableBytes
                 if !pages {
                     guard size == crop else {
@@ -59,6 +62,7 @@ extension CellphaseServer {
                 }
                 let n = size / crop
                 if let count = try q.int("count"), count != n { throw APIError(.badRequest, "count=\(count) but the body holds \(n) crops") }
+                guard n <= options.maxCrops else { throw tooManyCrops(n) }
                 return try body.withUnsafeReadableBytes { all in
                     try (0..<n).map { i in
                         try ImageFile.decodeRaw(bytes: UnsafeRawBufferPointer(rebasing: all[(i * crop)..<((i + 1) * crop)]),
@@ -66,7 +70,9 @@ extension CellphaseServer {
                     }
                 }
             }
-            return try decodeFile(Data(body.readableBytesView), name: "body", pages: pages)
+            let images = try decodeFile(Data(body.readableBytesView), name: "body", pages: pages)
+            guard images.count <= options.maxCrops else { throw tooManyCrops(images.count) }
+            return images
         } catch let e as ImagingError {
             throw APIError(.badRequest, e.localizedDescription)
         }
@@ -97,9 +103,15 @@ extension CellphaseServer {
             let name = part.filename ?? part.name ?? "part \(i + 1)"
             guard !part.body.isEmpty else { throw APIError(.badRequest, "\(name) is empty") }
             crops += try decodeFile(part.body, name: name, pages: true)
+            guard crops.count <= options.maxCrops else { throw tooManyCrops(crops.count) }
         }
         if let count = try q.int("count"), count != crops.count { throw APIError(.badRequest, "count=\(count) but the parts hold \(crops.count) crops") }
         return crops
+    }
+
+    /// More crops than one request may carry (413).
+    func tooManyCrops(_ n: Int) -> APIError {
+        APIError(.contentTooLarge, "the body holds \(n) crops; at most \(options.maxCrops) per request (--max-crops)")
     }
 
     /// Query parameters.

@@ -4,10 +4,12 @@ import Hummingbird
 /// Why the server will not start, or cannot be stopped because it is not running.
 public enum ServerError: Error, LocalizedError, Equatable {
     case tokenRequired(host: String)
+    case badOption(String)
     case notStarted
     public var errorDescription: String? {
         switch self {
         case .tokenRequired(let h): "binding \(h) (not loopback) requires --token: every request must then carry 'Authorization: Bearer TOKEN'"
+        case .badOption(let m): m
         case .notStarted: "the server is not running"
         }
     }

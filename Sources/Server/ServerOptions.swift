@@ -12,6 +12,8 @@ public struct ServerOptions: Sendable {
     public var timeoutSeconds = 10.0
     /// Requests that may wait behind the running one (HTTP 503 beyond).
     public var queue = 8
+    /// Most crops one `POST /v1/cells` may carry (HTTP 413 beyond).
+    public var maxCrops = 4096
     public init() {}
 }
 
@@ -19,6 +21,12 @@ extension ServerOptions {
     /// Refuses settings that would open the server beyond this machine without a token.
     func validate() throws {
         if !CellphaseServer.isLoopback(host) && (token ?? "").isEmpty { throw ServerError.tokenRequired(host: host) }
+        guard (0...65535).contains(port) else { throw ServerError.badOption("port \(port) is not a TCP port (0–65535)") }
+        guard maxBodyBytes > 0 else { throw ServerError.badOption("the largest body must be positive") }
+        guard timeoutSeconds.isFinite, timeoutSeconds > 0 else {
+            throw ServerError.badOption("the time limit must be a positive number of seconds, got \(timeoutSeconds)")
+        }
+        guard queue >= 0, maxCrops >= 1 else { throw ServerError.badOption("--queue must be ≥ 0 and --max-crops ≥ 1") }
     }
 }
 

@@ -174,3 +174,29 @@ final class AlgorithmTests: XCTestCase {
         XCTAssertEqual(o[0].centroidX, 30, accuracy: 1e-9); XCTAssertEqual(o[0].boundingBox, BoundingBox(minX: 10, minY: 10, maxX: 50, maxY: 50))
     }
 }
+
+/// Non-finite samples (a float field with a NaN or ±∞ pixel) never reach an integer conversion: the histogram
+/// counts them with its extreme bins over the finite range, and segmentation of such a field runs.
+final class NonFiniteHistogramTests: XCTestCase {
+    func testHistogramKeepsEverySampleAndTheFiniteRange() {
+        var values = (0..<200_000).map { Float($0 % 1000) }
+        values[5] = .nan; values[77] = .infinity; values[1234] = -.infinity
+        let h = Histogram(values, bins: 100)
+        XCTAssertEqual(h.lower, 0); XCTAssertEqual(h.upper, 999)
+        XCTAssertEqual(h.counts.reduce(0, +), values.count)
+        XCTAssertEqual(h.bin(of: .infinity), 99); XCTAssertEqual(h.bin(of: -.infinity), 0); XCTAssertEqual(h.bin(of: .nan), 0)
+        let allBad = Histogram([Float.nan, .infinity], bins: 8)
+        XCTAssertEqual(allBad.counts.reduce(0, +), 2)
+    }
+
+    func testSegmentingAFieldWithNonFinitePixelsRuns() throws {
+        var field = Image(width: 256, height: 256, channels: 1, format: .float32)
+        for y in 0..<256 { for x in 0..<256 {
+            let d = Float((x - 128) * (x - 128) + (y - 128) * (y - 128))
+            field.pixels[y * 256 + x] = 100 + 900 * expf(-d / 800)
+        } }
+        field.pixels[3] = .nan; field.pixels[300] = .infinity
+        let r = try NucleiSegmenter().segment(field)
+        XCTAssertGreaterThanOrEqual(r.objects.count, 1)
+    }
+}
