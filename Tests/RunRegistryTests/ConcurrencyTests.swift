@@ -70,26 +70,9 @@ final class MultiProcessTests: XCTestCase {
 
     func testTwoProcessesWritingConcurrentlyLoseNothing() throws {
         let url = try temporaryFolder(self).appendingPathComponent("shared.sqlite")
-        let runner = URL(fileURLWithPath: CommandLine.arguments[0])
-        guard FileManager.default.isExecutableFile(atPath: runner.path), runner.pathExtension == "xctest" else {
-            throw XCTSkip("the test runner cannot be started again here (\(runner.path))")
-        }
-        let logs = (0..<2).map { url.deletingLastPathComponent().appendingPathComponent("child\($0).log") }
-        let children = try (0..<2).map { i -> Process in
-            FileManager.default.createFile(atPath: logs[i].path, contents: nil)
-            let p = Process()
-            p.executableURL = runner
-            p.arguments = ["RunRegistryTests.MultiProcessTests/testWriterProcess"]
-            p.environment = ProcessInfo.processInfo.environment.merging([Self.pathVariable: url.path]) { _, new in new }
-            p.standardOutput = try FileHandle(forWritingTo: logs[i])
-            p.standardError = p.standardOutput
-            try p.run()
-            return p
-        }
-        for p in children { p.waitUntilExit() }
-        let output = logs.map { (try? String(contentsOf: $0, encoding: .utf8)) ?? "" }
-            .map { $0.split(separator: "\n").filter { $0.contains("error") }.joined(separator: "\n") }
-        XCTAssertEqual(children.map(\.terminationStatus), [0, 0], output.joined(separator: "\n"))
+        let children = try runChildProcesses(2, test: "RunRegistryTests.MultiProcessTests/testWriterProcess",
+                                             folder: url.deletingLastPathComponent()) { _ in [Self.pathVariable: url.path] }
+        XCTAssertEqual(children.statuses, [0, 0], children.errors)
         let registry = try RunRegistry(url: url, create: false)
         let runs = try registry.runs(group: "mp")
         XCTAssertEqual(runs.count, 2 * Self.runsPerProcess)
@@ -128,28 +111,12 @@ final class CreationRaceTests: XCTestCase {
 
     func testManyProcessesCreateOneRegistryAtOnce() throws {
         let folder = try temporaryFolder(self)
-        let runner = URL(fileURLWithPath: CommandLine.arguments[0])
-        guard FileManager.default.isExecutableFile(atPath: runner.path), runner.pathExtension == "xctest" else {
-            throw XCTSkip("the test runner cannot be started again here (\(runner.path))")
-        }
         let start = Date().timeIntervalSince1970 + 2   // time for every child to start before the first round
-        let logs = (0..<Self.processes).map { folder.appendingPathComponent("child\($0).log") }
-        let children = try (0..<Self.processes).map { i -> Process in
-            FileManager.default.createFile(atPath: logs[i].path, contents: nil)
-            let p = Process()
-            p.executableURL = runner
-            p.arguments = ["RunRegistryTests.CreationRaceTests/testCreatorProcess"]
-            p.environment = ProcessInfo.processInfo.environment.merging(
-                [Self.folderVariable: folder.path, Self.startVariable: String(start), Self.indexVariable: String(i)]) { _, new in new }
-            p.standardOutput = try FileHandle(forWritingTo: logs[i])
-            p.standardError = p.standardOutput
-            try p.run()
-            return p
+        let children = try runChildProcesses(Self.processes, test: "RunRegistryTests.CreationRaceTests/testCreatorProcess",
+                                             folder: folder) { i in
+            [Self.folderVariable: folder.path, Self.startVariable: String(start), Self.indexVariable: String(i)]
         }
-        for p in children { p.waitUntilExit() }
-        let output = logs.map { (try? String(contentsOf: $0, encoding: .utf8)) ?? "" }
-            .map { $0.split(separator: "\n").filter { $0.contains("error") }.joined(separator: "\n") }
-        XCTAssertEqual(children.map(\.terminationStatus), Array(repeating: 0, count: Self.processes), output.joined(separator: "\n"))
+        XCTAssertEqual(children.statuses, Array(repeating: 0, count: Self.processes), children.errors)
         for round in 0..<Self.rounds {
             let registry = try RunRegistry(url: folder.appendingPathComponent("r\(round).sqlite"), create: false)
             let runs = try registry.runs(kind: "race")

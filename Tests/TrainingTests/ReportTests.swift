@@ -78,16 +78,6 @@ final class ReportTests: XCTestCase {
         XCTAssertEqual(png.height, Int(plot.canvas().height.rounded(.up)))
     }
 
-    func testAtomicWriteReplacesAndLeavesNoTemporaryFiles() throws {
-        let dir = try temporaryFolder(self)
-        let url = dir.appendingPathComponent("sub/out.txt")
-        try AtomicFile.write("one", to: url)
-        try AtomicFile.write("two", to: url)
-        XCTAssertEqual(try String(contentsOf: url, encoding: .utf8), "two")
-        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: url.deletingLastPathComponent().path), ["out.txt"])
-        XCTAssertThrowsError(try AtomicFile.write("x", to: URL(fileURLWithPath: "/proc/cellphase-nope/out.txt")))
-    }
-
     func testTrainingLogAppendsJSONLinesAndArray() throws {
         let dir = try temporaryFolder(self)
         let recs = [EpochRecord(epoch: 1, trainLoss: 1.5, trainAccuracy: 0.4, valLoss: 1.6, valAccuracy: 0.35, learningRate: 1e-3, seconds: 3.25),
