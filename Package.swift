@@ -21,6 +21,7 @@ let package = Package(
         .library(name: "Microscope", targets: ["Microscope"]),
         .library(name: "Server", targets: ["Server"]),
         .library(name: "RunRegistry", targets: ["RunRegistry"]),
+        .executable(name: "cellphase-fuzz", targets: ["CellphaseFuzz"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -88,9 +89,15 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
+        // Every parser of outside input as one bytes-in entry (`FuzzTarget`), and `cellphase-fuzz`: a libFuzzer binary when
+        // built by scripts/fuzz, a corpus replayer otherwise.
+        .target(name: "FuzzTargets", dependencies: ["Server", "Microscope", "Models", "NN", "Datasets", "Imaging", "Segmentation"]),
+        .executableTarget(name: "CellphaseFuzz", dependencies: ["FuzzTargets"]),
+
         // Helpers shared by the test targets (finite-difference gradient checks, random tensors, shared data, temp folders).
         .target(name: "TestSupport", dependencies: ["Engine", "Support"], path: "Tests/TestSupport"),
         .testTarget(name: "SupportTests", dependencies: ["Support", "TestSupport"]),
+        .testTarget(name: "FuzzTargetsTests", dependencies: ["FuzzTargets", "TestSupport"]),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "Support", "TestSupport"]),
         .testTarget(name: "NNTests", dependencies: ["NN", "Engine", "Support", "TestSupport"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "Support", "TestSupport"]),
@@ -106,6 +113,6 @@ let package = Package(
             .product(name: "Hummingbird", package: "hummingbird"),
         ]),
         .testTarget(name: "RunRegistryTests", dependencies: ["RunRegistry", "Support", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")]),
-        .testTarget(name: "CellphaseCLITests", dependencies: ["RunRegistry", "Datasets", "Support", "TestSupport"]),
+        .testTarget(name: "CellphaseCLITests", dependencies: ["RunRegistry", "Datasets", "Imaging", "Support", "TestSupport"]),
     ]
 )

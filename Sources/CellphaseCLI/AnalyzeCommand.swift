@@ -48,7 +48,7 @@ struct AnalyzeCommand: ParsableCommand {
     func run() throws {
         FieldProcessTuning.apply()
         let classifier = try Classifier.load(model)
-        let ruleList = try rules.map { try EventRule.load(URL(fileURLWithPath: $0)) } ?? []
+        let ruleList = try rules.map { try EventRule.load(URL(fileURLWithPath: $0), classes: classifier.classes) } ?? []
         let analyzer = FieldAnalyzer(classifier: classifier, rules: ruleList)
         let files = try Self.expand(fields)
         guard !files.isEmpty else { throw ValidationError("no TIFF/PNG fields found in \(fields.joined(separator: ", "))") }

@@ -26,26 +26,35 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Requests that may wait for the model behind the running one (503 beyond).") var queue = 8
     @Option(help: "Most crops one POST /v1/cells may carry (413 beyond).") var maxCrops = 4096
 
+    @Option(help: "Most pixels (× channels) one request's field or crops may decode to, checked from the headers (413 beyond).")
+    var maxPixels = 8192 * 8192
+    @Option(help: "Seconds a connection has to send a request's headers, from opening or its last answer (idle timeout).")
+    var headerTimeoutS = 30.0
+    @Option(help: "Seconds a request's body has to arrive after its headers.") var bodyTimeoutS = 60.0
+
     func validate() throws {
         // Checked here, before any arithmetic: a NaN or huge value would trap converting to Int.
-        guard (0...65535).contains(port) else { throw ValidationError("--port must be 0–65535 (got \(port))") }
         guard maxBodyMb.isFinite, maxBodyMb > 0, maxBodyMb <= 65_536 else {
             throw ValidationError("--max-body-mb must be a positive number of MiB up to 65536 (got \(maxBodyMb))")
         }
-        guard timeoutS.isFinite, timeoutS > 0 else { throw ValidationError("--timeout-s must be a positive number of seconds (got \(timeoutS))") }
-        guard queue >= 0 else { throw ValidationError("--queue must be ≥ 0") }
-        guard maxCrops >= 1 else { throw ValidationError("--max-crops must be ≥ 1") }
+        do { try serverOptions().validate() } catch { throw ValidationError(error.localizedDescription) }
+    }
+
+    /// The server's settings from the options (`ServerOptions.validate` checks their ranges).
+    func serverOptions() -> ServerOptions {
+        var o = ServerOptions()
+        o.host = host; o.port = port; o.token = token; o.maxBodyBytes = Int(maxBodyMb * 1_048_576)
+        o.timeoutSeconds = timeoutS; o.queue = queue; o.maxCrops = maxCrops; o.maxPixels = maxPixels
+        o.headerTimeoutSeconds = headerTimeoutS; o.bodyTimeoutSeconds = bodyTimeoutS
+        return o
     }
     @Option(help: "Event rules JSON (one rule or an array), applied to every field.") var rules: String?
 
     func run() async throws {
         FieldProcessTuning.apply()
         let classifier = try Classifier.load(model)
-        let ruleList = try rules.map { try EventRule.load(URL(fileURLWithPath: $0)) } ?? []
-        var o = ServerOptions()
-        o.host = host; o.port = port; o.token = token; o.maxBodyBytes = Int(maxBodyMb * 1_048_576)
-        o.timeoutSeconds = timeoutS; o.queue = queue; o.maxCrops = maxCrops
-        let server = try CellphaseServer(analyzer: FieldAnalyzer(classifier: classifier, rules: ruleList), options: o)
+        let ruleList = try rules.map { try EventRule.load(URL(fileURLWithPath: $0), classes: classifier.classes) } ?? []
+        let server = try CellphaseServer(analyzer: FieldAnalyzer(classifier: classifier, rules: ruleList), options: serverOptions())
         let h = host
         try await server.run { port in
             FileHandle.standardError.write(Data("cellphase serve: listening on http://\(h):\(port) (model \(classifier.name), \(classifier.classes.count) classes, \(ruleList.count) rules)\n".utf8))

@@ -35,16 +35,21 @@ public struct ManifestColumns: Sendable, Hashable, Codable {
 public enum Manifest {
     public static func load(_ url: URL, columns: ManifestColumns? = nil, base: URL? = nil,
                             mapping: ClassMapping = .identity, onError: ErrorPolicy = .stop) throws -> Dataset {
-        let table = try CSVTable(url: url)
+        try dataset(CSVTable(url: url), name: url.path, columns: columns, base: base ?? url.deletingLastPathComponent(),
+                    mapping: mapping, onError: onError)
+    }
+
+    /// The dataset a parsed manifest describes: `name` names it in errors, relative paths are under `base`.
+    public static func dataset(_ table: CSVTable, name: String, columns: ManifestColumns? = nil, base: URL,
+                               mapping: ClassMapping = .identity, onError: ErrorPolicy = .stop) throws -> Dataset {
         let cols = columns ?? .standard(for: table.header)
-        let name = url.path
         let pathIndex = try table.column(cols.path, manifest: name)
         let labelIndex = try cols.label.map { try table.column($0, manifest: name) }
         let groupIndexes = try cols.group.map { try table.column($0, manifest: name) }
         let channelIndexes = try cols.channels.map { try table.column($0, manifest: name) }
         let trackIndexes = try cols.track.map { t in try [t.frame, t.y, t.x].map { try table.column($0, manifest: name) } } ?? []
         var points: [(frame: Double, y: Double, x: Double)] = []
-        let baseURL = base ?? url.deletingLastPathComponent()
+        let baseURL = base
         var log = ProblemLog(onError)
         var raw: [Sample] = []
         rows: for (i, row) in table.rows.enumerated() {

@@ -7,21 +7,24 @@ extension ImageFile {
     /// (2³⁰: 16384 × 16384 × 4): a corrupt or hostile header cannot make it allocate more.
     public static let maxSamples = 1 << 30
 
-    /// Decodes a TIFF (first page) or PNG from its bytes, recognised by signature.
+    /// Decodes a TIFF (first page) or PNG from its bytes, recognised by signature, allocating at most `maxSamples`
+    /// samples (width × height × channels; refused from the header before any allocation beyond it).
     /// `name` stands for the file in error messages.
-    public static func decode(_ data: Data, name: String = "<memory>") throws -> Image {
+    public static func decode(_ data: Data, name: String = "<memory>", maxSamples: Int = maxSamples) throws -> Image {
         switch ImageFileFormat.detect(bytes: data) {
-        case .tiff: return try TIFFReader.read(data: data, name: name)
-        case .png: return try PNGCodec.read(data: data, name: name)
+        case .tiff: return try TIFFReader.read(data: data, name: name, maxSamples: maxSamples)
+        case .png: return try PNGCodec.read(data: data, name: name, maxSamples: maxSamples)
         case nil: throw ImagingError.unknownFormat(file: name)
         }
     }
 
-    /// Every page of a TIFF, or the one image of a PNG, from its bytes (a stack of crops).
-    public static func decodePages(_ data: Data, name: String = "<memory>") throws -> [Image] {
+    /// Every page of a TIFF, or the one image of a PNG, from its bytes (a stack of crops): at most `maxPages` pages
+    /// and `maxSamples` samples over all pages (pages of a hostile TIFF may all point at the same compressed data).
+    public static func decodePages(_ data: Data, name: String = "<memory>", maxSamples: Int = maxSamples,
+                                   maxPages: Int = .max) throws -> [Image] {
         switch ImageFileFormat.detect(bytes: data) {
-        case .tiff: return try TIFFReader.readPages(data: data, name: name)
-        case .png: return [try PNGCodec.read(data: data, name: name)]
+        case .tiff: return try TIFFReader.readPages(data: data, name: name, maxSamples: maxSamples, maxPages: maxPages)
+        case .png: return [try PNGCodec.read(data: data, name: name, maxSamples: maxSamples)]
         case nil: throw ImagingError.unknownFormat(file: name)
         }
     }

@@ -22,7 +22,7 @@ public enum PNGCodec {
     }
 
     /// Decodes a PNG held in memory (an HTTP body); `name` stands for the file in errors.
-    public static func read(data: Data, name: String = "<memory>") throws -> Image {
+    public static func read(data: Data, name: String = "<memory>", maxSamples: Int = ImageFile.maxSamples) throws -> Image {
         var img = png_image()
         img.version = UInt32(PNG_IMAGE_VERSION)
         let copy = [UInt8](data)
@@ -33,20 +33,21 @@ public enum PNGCodec {
                 png_image_free(&img)
                 throw ImagingError.corrupt(file: name, reason: msg)
             }
-            return try finish(&img, name: name)
+            return try finish(&img, name: name, maxSamples: maxSamples)
         }
     }
 
-    private static func finish(_ img: inout png_image, name path: String) throws -> Image {
+    private static func finish(_ img: inout png_image, name path: String, maxSamples: Int = ImageFile.maxSamples) throws -> Image {
         let fileFormat = img.format & ~colormap
         img.format = fileFormat
         let is16 = fileFormat & linear != 0
         let stored = (fileFormat & color != 0 ? 3 : 1) + (fileFormat & alpha != 0 ? 1 : 0)
-        let width = Int(img.width), height = Int(img.height), n = width * height
-        guard n <= ImageFile.maxSamples / stored else {
+        let width = Int(img.width), height = Int(img.height)
+        guard width > 0, height > 0, width <= maxSamples / height, width * height <= maxSamples / stored else {
             png_image_free(&img)
             throw ImagingError.unsupported(file: path, reason: "\(width)×\(height) pixels is more than cellphase reads at once")
         }
+        let n = width * height
         let bytesPerSample = is16 ? 2 : 1
         var raw = [UInt8](repeating: 0, count: n * stored * bytesPerSample)
         let ok = raw.withUnsafeMutableBytes { png_image_finish_read(&img, nil, $0.baseAddress, 0, nil) }

@@ -18,21 +18,28 @@ public enum TIFFReader {
     }
 
     /// The first page of a TIFF held in memory (an HTTP body); `name` stands for the file in errors.
-    public static func read(data: Data, name: String = "<memory>") throws -> Image {
+    public static func read(data: Data, name: String = "<memory>", maxSamples: Int = ImageFile.maxSamples) throws -> Image {
         let h = try TIFFHandle(bytes: data, name: name)
-        return try readDirectory(h)
+        return try readDirectory(h, maxSamples: maxSamples)
     }
 
-    /// Every page of a TIFF held in memory.
-    public static func readPages(data: Data, name: String = "<memory>") throws -> [Image] {
-        try allPages(try TIFFHandle(bytes: data, name: name))
+    /// Every page of a TIFF held in memory, within `maxPages` pages and `maxSamples` samples in all.
+    public static func readPages(data: Data, name: String = "<memory>", maxSamples: Int = ImageFile.maxSamples,
+                                 maxPages: Int = .max) throws -> [Image] {
+        try allPages(try TIFFHandle(bytes: data, name: name), maxSamples: maxSamples, maxPages: maxPages)
     }
 
-    /// Decodes every directory of an open TIFF, in order.
-    static func allPages(_ h: TIFFHandle) throws -> [Image] {
+    /// Decodes every directory of an open TIFF, in order, within the page and sample budgets.
+    static func allPages(_ h: TIFFHandle, maxSamples: Int = ImageFile.maxSamples, maxPages: Int = .max) throws -> [Image] {
         var pages: [Image] = []
+        var left = maxSamples
         repeat {
-            pages.append(try readDirectory(h))
+            guard pages.count < maxPages else {
+                throw ImagingError.unsupported(file: h.path, reason: "more than \(maxPages) pages")
+            }
+            let page = try readDirectory(h, maxSamples: left)
+            left -= page.pixels.count
+            pages.append(page)
         } while TIFFReadDirectory(h.tif) == 1
         if !h.messages.errors.isEmpty { throw ImagingError.corrupt(file: h.path, reason: h.errorText) }
         return pages
@@ -44,19 +51,20 @@ public enum TIFFReader {
         return Int(TIFFNumberOfDirectories(h.tif))
     }
 
-    static func readDirectory(_ h: TIFFHandle) throws -> Image {
+    static func readDirectory(_ h: TIFFHandle, maxSamples: Int = ImageFile.maxSamples) throws -> Image {
         let file = h.path
         guard let w32 = h.u32(TIFFTAG_IMAGEWIDTH), let h32 = h.u32(TIFFTAG_IMAGELENGTH), w32 > 0, h32 > 0 else {
             throw ImagingError.corrupt(file: file, reason: "missing image dimensions")
         }
         let width = Int(w32), height = Int(h32)
-        guard width * height <= ImageFile.maxSamples / 4 else {
-            throw ImagingError.unsupported(file: file, reason: "\(width)×\(height) pixels is more than cellphase reads at once")
+        // Checked by division: width × height of two 32-bit header fields can overflow.
+        guard width <= maxSamples / height else {
+            throw ImagingError.unsupported(file: file, reason: "\(width)×\(height) pixels is more than cellphase reads at once (at most \(maxSamples) samples)")
         }
         let bits = Int(h.u16(TIFFTAG_BITSPERSAMPLE, default: 1)!)
         let spp = Int(h.u16(TIFFTAG_SAMPLESPERPIXEL, default: 1)!)
-        // Every sample of every channel becomes a Float: the header's samples per pixel count against the cap too.
-        guard spp >= 1, spp <= ImageFile.maxSamples / 4 / (width * height) else {
+        // Every sample of every channel becomes a Float (and RGBA pages 4): samples per pixel count against the cap.
+        guard spp >= 1, max(spp, 4) <= maxSamples / (width * height) else {
             throw ImagingError.unsupported(file: file, reason: "\(width)×\(height) pixels × \(spp) samples is more than cellphase reads at once")
         }
         let sampleFormat = Int32(h.u16(TIFFTAG_SAMPLEFORMAT, default: UInt16(SAMPLEFORMAT_UINT))!)

@@ -56,10 +56,49 @@ public struct EventRule: Codable, Sendable, Hashable {
         guard minCount >= 1 else {
             throw DecodingError.dataCorruptedError(forKey: .minCount, in: c, debugDescription: "min_count must be ≥ 1")
         }
+        guard (maxEvents ?? 0) >= 0 else {
+            throw DecodingError.dataCorruptedError(forKey: .maxEvents, in: c, debugDescription: "max_events must be ≥ 0")
+        }
+        if let r = region, ![r.x, r.y, r.width, r.height].allSatisfy(\.isFinite) || r.width < 0 || r.height < 0 {
+            throw DecodingError.dataCorruptedError(forKey: .region, in: c, debugDescription: "region needs finite x, y and non-negative width, height")
+        }
     }
 
-    /// Reads one rule or an array of rules from a JSON file.
-    public static func load(_ url: URL) throws -> [EventRule] { try decode(Data(contentsOf: url)) }
+    /// Reads one rule or an array of rules from a JSON file; with `classes` (the model's), every class a rule names
+    /// must be one of them. Errors name the file.
+    public static func load(_ url: URL, classes: [String]? = nil) throws -> [EventRule] {
+        let data: Data
+        do { data = try Data(contentsOf: url) } catch {
+            throw RuleError(message: "rules file \(url.path) cannot be read: \(error.localizedDescription)")
+        }
+        let rules: [EventRule]
+        do { rules = try decode(data) } catch let e as DecodingError {
+            throw RuleError(message: "rules file \(url.path) is not valid: \(Self.describe(e))")
+        }
+        if let classes { try check(rules, classes: classes, source: url.path) }
+        return rules
+    }
+
+    /// Refuses rules naming a class the model does not have (they could never fire).
+    public static func check(_ rules: [EventRule], classes: [String], source: String = "rules") throws {
+        let known = Set(classes)
+        for r in rules {
+            if let unknown = r.classes.first(where: { !known.contains($0) }) {
+                throw RuleError(message: "\(source): rule '\(r.name)' names class '\(unknown)', which the model does not have "
+                                + "(its classes: \(classes.joined(separator: ", ")))")
+            }
+        }
+    }
+
+    static func describe(_ e: DecodingError) -> String {
+        switch e {
+        case let .dataCorrupted(c), let .keyNotFound(_, c), let .typeMismatch(_, c), let .valueNotFound(_, c):
+            let path = c.codingPath.map { $0.intValue.map(String.init) ?? $0.stringValue }.joined(separator: ".")
+            if case let .keyNotFound(k, _) = e { return "key '\(k.stringValue)' missing" + (path.isEmpty ? "" : " at \(path)") }
+            return (path.isEmpty ? "" : "\(path): ") + c.debugDescription
+        @unknown default: return "\(e)"
+        }
+    }
 
     /// Decodes one rule or an array of rules.
     public static func decode(_ data: Data) throws -> [EventRule] {
@@ -161,4 +200,10 @@ public enum EventEvaluator {
         }
         return out
     }
+}
+
+/// A rules file that cannot be used (unreadable, invalid, or naming a class the model does not have).
+public struct RuleError: Error, LocalizedError, Equatable {
+    public var message: String
+    public var errorDescription: String? { message }
 }

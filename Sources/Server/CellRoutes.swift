@@ -24,10 +24,12 @@ extension CellphaseServer {
     func postCells(_ request: Request) async throws -> Response {
         let q = Query(request)
         let body = try await body(request)
-        let crops = try decodeImage(body, q, contentType: request.headers[.contentType], pages: true)
+        let contentType = request.headers[.contentType]
         let analyzer = self.analyzer
         let t0 = Date()
-        let (answer, _) = try await onModel { () -> CellsAnswer in
+        // Decoding runs on the model thread too: one decode at a time, under the request's time limit.
+        let (answer, _) = try await onModel { [self] () -> CellsAnswer in
+            let crops = try decodeImage(body, q, contentType: contentType, pages: true)
             let r = try analyzer.classify(crops: crops)
             return CellsAnswer(classes: analyzer.classifier.classes,
                                cells: r.enumerated().map { .init(index: $0, className: $1.className, confidence: $1.confidence, probabilities: $1.probabilities) },

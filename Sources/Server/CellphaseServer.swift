@@ -19,8 +19,10 @@ import ServiceLifecycle
 ///   concatenated crops (`width`, `height`, `dtype`; count = body bytes / crop bytes). Answer:
 ///   `{"classes", "cells": [{"index", "class", "confidence", "probabilities"}], "ms"}`.
 /// - `GET /v1/model`, `GET /healthz` (`ModelRoutes.swift`), `GET /metrics` (Prometheus text, `MetricsRoutes.swift`).
-/// Bad input gets a 4xx JSON message (`RequestDecoding.swift`, `GuardMiddleware`); the model runs on its own
-/// serial thread (`AnalysisWorker`) with a bounded queue (503 when full) and a per-request timeout; shutdown is graceful.
+/// Bad input gets a 4xx JSON message (`RequestDecoding.swift`, `RawSamples`, `GuardMiddleware`); every size from a
+/// request is bounded before work starts (`--max-body-mb`, `--max-pixels`, `--max-crops`); slow clients are cut off
+/// (`ConnectionDeadlines`); decoding and the model run on one serial thread (`AnalysisWorker`) with a bounded queue
+/// (503 when full) under the per-request timeout; a client that hangs up is not a server error; shutdown is graceful.
 /// This file assembles the application (router, middleware, HTTP/1 server) and runs and stops it.
 public final class CellphaseServer: @unchecked Sendable {
     public let analyzer: FieldAnalyzer
@@ -35,6 +37,7 @@ public final class CellphaseServer: @unchecked Sendable {
 
     public init(analyzer: FieldAnalyzer, options: ServerOptions = ServerOptions(), info: ClassifierInfo? = nil) throws {
         try options.validate()
+        try EventRule.check(analyzer.rules, classes: analyzer.classifier.classes)
         self.analyzer = analyzer
         self.options = options
         self.worker = AnalysisWorker(capacity: options.queue)
@@ -90,9 +93,13 @@ public final class CellphaseServer: @unchecked Sendable {
     // MARK: Assembly
 
     func makeApplication(onRunning: @escaping @Sendable (Int) -> Void) -> some ApplicationProtocol {
-        let limit = options.maxBodyBytes
+        let o = options
+        let handlers = { @Sendable () -> [any RemovableChannelHandler] in
+            [ExpectContinueHandler(maxBodyBytes: o.maxBodyBytes),
+             ConnectionDeadlines(headerSeconds: o.headerTimeoutSeconds, bodySeconds: o.bodyTimeoutSeconds)]
+        }
         return Application(router: makeRouter(),
-                    server: .http1(configuration: .init(additionalChannelHandlers: [ExpectContinueHandler(maxBodyBytes: limit)])),
+                    server: .http1(configuration: .init(additionalChannelHandlers: handlers())),
                     configuration: .init(address: .hostname(options.host, port: options.port), serverName: "cellphase"),
                     onServerRunning: { channel in onRunning(channel.localAddress?.port ?? 0) },
                     logger: logger)

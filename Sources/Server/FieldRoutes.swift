@@ -1,8 +1,9 @@
+import Dispatch
 import Hummingbird
 import Microscope
 
 /// `POST /v1/fields`: one whole microscope field — a TIFF or PNG, or raw little-endian samples with
-/// `width`, `height`, `dtype` — segmented and classified on the model thread; optional `stage_x`,
+/// `width`, `height`, `dtype` — decoded, segmented and classified on the model thread; optional `stage_x`,
 /// `stage_y`, `pixel_size` (µm), `frame`, `name`. Answer: the `FieldResult` JSON (objects, counts,
 /// events, timings) with a `Server-Timing` header.
 extension CellphaseServer {
@@ -18,11 +19,15 @@ extension CellphaseServer {
         let name = q["name"]
         let body = try await body(request)
         timing.lap("body")
-        let image = try decodeImage(body, q, contentType: nil, pages: false)[0]
-        timing.lap("decode")
         let analyzer = self.analyzer
-        let (result, waited) = try await onModel { try analyzer.analyze(image, stage: stage, frame: frame, name: name).result }
-        timing.lap("model", waitedMs: waited)
+        // Decoding runs on the model thread too: one decode at a time, under the request's time limit.
+        let ((result, decodeMs), waited) = try await onModel { [self] () -> (FieldResult, Double) in
+            let t0 = DispatchTime.now().uptimeNanoseconds
+            let image = try decodeImage(body, q, contentType: nil, pages: false)[0]
+            let ms = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6
+            return (try analyzer.analyze(image, stage: stage, frame: frame, name: name).result, ms)
+        }
+        timing.lap("model", waitedMs: waited, decodeMs: decodeMs)
         var response = try Self.jsonResponse(result)
         timing.lap("encode")
         response.headers[.serverTiming] = timing.header

@@ -15,6 +15,7 @@ struct GuardMiddleware: RouterMiddleware {
         let t0 = DispatchTime.now().uptimeNanoseconds
         server.metrics.begin()
         var response: Response
+        var recorded: Int?
         do {
             if let token = server.options.token, !token.isEmpty, path != "/healthz" {
                 guard request.headers[.authorization] == "Bearer \(token)" else {
@@ -26,13 +27,16 @@ struct GuardMiddleware: RouterMiddleware {
             response = CellphaseServer.errorResponse(e.status, e.message)
         } catch let e as HTTPError {
             response = CellphaseServer.errorResponse(e.status, e.body ?? e.status.reasonPhrase)
+        } catch is ClientGone {
+            response = CellphaseServer.errorResponse(.badRequest, "the connection closed before the body arrived")
+            recorded = ClientGone.status
         } catch is NIOTooManyBytesError {
             response = CellphaseServer.errorResponse(.contentTooLarge, "body over the limit")
         } catch {
             response = CellphaseServer.errorResponse(.internalServerError, "\(error)")
         }
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
-        server.metrics.end(route: route, status: response.status.code, seconds: seconds)
+        server.metrics.end(route: route, status: recorded ?? response.status.code, seconds: seconds)
         return response
     }
 }

@@ -5,18 +5,18 @@ import NIOHTTP1
 
 /// A `multipart/form-data` body (RFC 7578) split into its parts by multipart-kit's `MultipartParser`:
 /// how browsers, `curl -F` and Python `requests.post(files=…)` send several crop files to `POST /v1/cells`.
-enum MultipartBody {
+public enum MultipartBody {
     /// One part: its `Content-Disposition` name and filename, its `Content-Type`, and its bytes.
-    struct Part: Equatable {
-        var name: String?
-        var filename: String?
-        var contentType: String?
-        var body: Data
+    public struct Part: Equatable {
+        public var name: String?
+        public var filename: String?
+        public var contentType: String?
+        public var body: Data
     }
 
     /// Why a body is not readable multipart/form-data.
-    struct ParseError: Error, CustomStringConvertible {
-        let description: String
+    public struct ParseError: Error, CustomStringConvertible {
+        public let description: String
         init(_ d: String) { description = "multipart body: " + d }
     }
 
@@ -30,7 +30,7 @@ enum MultipartBody {
     }
 
     /// The parts of `data`, in order.
-    static func parse(_ data: Data, contentType: String) throws -> [Part] {
+    public static func parse(_ data: Data, contentType: String) throws -> [Part] {
         let boundary = try boundary(of: contentType)
         // The first "--boundary", at the start of the body or of a line (after the preamble).
         let delimiter = Data("--\(boundary)".utf8)

@@ -17,75 +17,55 @@ extension CellphaseServer {
         if let cl = announced, cl > limit {
             throw APIError(.contentTooLarge, "body of \(cl) bytes is over the limit of \(limit) bytes (--max-body-mb)")
         }
-        var buffer = ByteBufferAllocator().buffer(capacity: min(announced ?? 0, limit))
-        for try await chunk in request.body {
-            guard buffer.readableBytes + chunk.readableBytes <= limit else {
-                throw APIError(.contentTooLarge, "body is over the limit of \(limit) bytes (--max-body-mb)")
+        var buffer = ByteBufferAllocator().buffer(capacity: min(max(announced ?? 0, 0), limit))
+        do {
+            for try await chunk in request.body {
+                guard buffer.readableBytes + chunk.readableBytes <= limit else {
+                    throw APIError(.contentTooLarge, "body is over the limit of \(limit) bytes (--max-body-mb)")
+                }
+                buffer.writeImmutableBuffer(chunk)
             }
-            buffer.writeImmutableBuffer(chunk)
+        } catch let e as APIError {
+            throw e
+        } catch is NIOTooManyBytesError {
+            throw APIError(.contentTooLarge, "body is over the limit of \(limit) bytes (--max-body-mb)")
+        } catch {
+            // The body stream fails only when the connection does: the client hung up or was cut off for being slow.
+            throw ClientGone(reason: "\(error)")
         }
         return buffer
     }
 
     /// A field or crops from the body: raw when `width`/`height`/`dtype` are given (decoded straight
     /// from the receive buffer), parts of a `multipart/form-data` body (crops only), else TIFF/PNG by signature.
+    /// At most `--max-pixels` samples in all and `--max-crops` crops, refused from the headers before decoding.
+    /// Runs on the model thread, under the request's time limit.
     func decodeImage(_ body: ByteBuffer, _ q: Query, contentType: String?, pages: Bool) throws -> [Image] {
         guard body.readableBytes > 0 else { throw APIError(.badRequest, "empty body: send a TIFF, a PNG or raw samples with width, height and dtype") }
         if pages, let contentType, contentType.lowercased().hasPrefix("multipart/form-data") {
             return try decodeMultipart(body, contentType: contentType, q)
         }
-        do {
-            if q["width"] != nil || q["height"] != nil || q["dtype"] != nil {
-                guard let w = try q.int("width"), let h = try q.int("height"), w > 0, h > 0 else {
-                    throw APIError(.badRequest, "raw samples need positive integer 'width' and 'height' query parameters")
-                }
-                let format: PixelFormat
-                switch q["dtype"] ?? "uint16" {
-                case "uint16", "u16", "<u2": format = .uint16
-                case "uint8", "u8", "|u1": format = .uint8
-                case let other: throw APIError(.badRequest, "dtype '\(other)' is not supported: use uint8 or uint16 (little-endian)")
-                }
-                // Checked before any arithmetic: w and h come from the query, and w·h·bytes could overflow.
-                guard w <= ImageFile.maxSamples / h else {
-                    throw APIError(.badRequest, "\(w)×\(h) is too large (at most \(ImageFile.maxSamples) samples per image)")
-                }
-                let crop = w * h * format.bitDepth / 8
-                let size = body.readableBytes
-                if !pages {
-                    guard size == crop else {
-                        throw APIError(.badRequest, "raw \(format.rawValue) \(w)×\(h) needs \(crop) bytes, body has \(size)")
-                    }
-                    return [try body.withUnsafeReadableBytes { try ImageFile.decodeRaw(bytes: $0, width: w, height: h, format: format, name: "body") }]
-                }
-                guard size % crop == 0 else {
-                    throw APIError(.badRequest, "body of \(size) bytes is not a whole number of \(w)×\(h) \(format.rawValue) crops (\(crop) bytes each)")
-                }
-                let n = size / crop
-                if let count = try q.int("count"), count != n { throw APIError(.badRequest, "count=\(count) but the body holds \(n) crops") }
-                guard n <= options.maxCrops else { throw tooManyCrops(n) }
-                return try body.withUnsafeReadableBytes { all in
-                    try (0..<n).map { i in
-                        try ImageFile.decodeRaw(bytes: UnsafeRawBufferPointer(rebasing: all[(i * crop)..<((i + 1) * crop)]),
-                                                width: w, height: h, format: format, name: "body crop \(i)")
-                    }
-                }
+        if q["width"] != nil || q["height"] != nil || q["dtype"] != nil {
+            let (w, h, count) = (try q.int("width"), try q.int("height"), try q.int("count"))
+            return try body.withUnsafeReadableBytes {
+                try RawSamples.decode($0, width: w, height: h, dtype: q["dtype"], pages: pages, count: count,
+                                      maxPixels: options.maxPixels, maxCrops: options.maxCrops)
             }
-            let images = try decodeFile(Data(body.readableBytesView), name: "body", pages: pages)
-            guard images.count <= options.maxCrops else { throw tooManyCrops(images.count) }
-            return images
-        } catch let e as ImagingError {
-            throw APIError(.badRequest, e.localizedDescription)
         }
+        return try decodeFile(Data(body.readableBytesView), name: "body", pages: pages, maxSamples: options.maxPixels)
     }
 
-    /// A TIFF or PNG recognised by its signature: every page (`pages`) or the first.
-    func decodeFile(_ data: Data, name: String, pages: Bool) throws -> [Image] {
+    /// A TIFF or PNG recognised by its signature: every page (`pages`, at most `--max-crops`) or the first, within
+    /// `maxSamples` samples.
+    func decodeFile(_ data: Data, name: String, pages: Bool, maxSamples: Int) throws -> [Image] {
         guard ImageFileFormat.detect(bytes: data) != nil else {
             throw APIError(.unsupportedMediaType, "\(name) is neither TIFF nor PNG; for raw samples give width, height and dtype")
         }
         do {
-            return pages ? try ImageFile.decodePages(data, name: name) : [try ImageFile.decode(data, name: name)]
+            return pages ? try ImageFile.decodePages(data, name: name, maxSamples: maxSamples, maxPages: options.maxCrops)
+                         : [try ImageFile.decode(data, name: name, maxSamples: maxSamples)]
         } catch let e as ImagingError {
+            if case .unsupported = e { throw APIError(.contentTooLarge, e.localizedDescription + " (--max-pixels, --max-crops)") }
             throw APIError(.badRequest, e.localizedDescription)
         }
     }
@@ -98,20 +78,19 @@ extension CellphaseServer {
             throw APIError(.badRequest, e.description)
         }
         guard !parts.isEmpty else { throw APIError(.badRequest, "multipart body holds no parts: send one crop file per part") }
+        guard parts.count <= options.maxCrops else { throw APIError.tooManyCrops(parts.count, limit: options.maxCrops) }
         var crops: [Image] = []
+        var samplesLeft = options.maxPixels
         for (i, part) in parts.enumerated() {
             let name = part.filename ?? part.name ?? "part \(i + 1)"
             guard !part.body.isEmpty else { throw APIError(.badRequest, "\(name) is empty") }
-            crops += try decodeFile(part.body, name: name, pages: true)
-            guard crops.count <= options.maxCrops else { throw tooManyCrops(crops.count) }
+            let images = try decodeFile(part.body, name: name, pages: true, maxSamples: samplesLeft)
+            samplesLeft -= images.reduce(0) { $0 + $1.pixels.count }
+            crops += images
+            guard crops.count <= options.maxCrops else { throw APIError.tooManyCrops(crops.count, limit: options.maxCrops) }
         }
         if let count = try q.int("count"), count != crops.count { throw APIError(.badRequest, "count=\(count) but the parts hold \(crops.count) crops") }
         return crops
-    }
-
-    /// More crops than one request may carry (413).
-    func tooManyCrops(_ n: Int) -> APIError {
-        APIError(.contentTooLarge, "the body holds \(n) crops; at most \(options.maxCrops) per request (--max-crops)")
     }
 
     /// Query parameters.

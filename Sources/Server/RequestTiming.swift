@@ -10,11 +10,13 @@ struct RequestTiming {
     private var last = DispatchTime.now().uptimeNanoseconds
     private(set) var entries: [(name: String, ms: Double)] = []
 
-    /// Closes the step `name` (the time since the previous lap); `waitedMs` of it is reported as `queue`.
-    mutating func lap(_ name: String, waitedMs: Double? = nil) {
+    /// Closes the step `name` (the time since the previous lap); `waitedMs` of it is reported as `queue`, then
+    /// `decodeMs` as `decode` (decoding that ran on the model thread).
+    mutating func lap(_ name: String, waitedMs: Double? = nil, decodeMs: Double? = nil) {
         let now = DispatchTime.now().uptimeNanoseconds
         var ms = Double(now - last) / 1e6
         if let w = waitedMs { entries.append(("queue", min(w, ms))); ms -= min(w, ms) }
+        if let d = decodeMs { entries.append(("decode", min(d, ms))); ms -= min(d, ms) }
         entries.append((name, ms))
         last = now
     }

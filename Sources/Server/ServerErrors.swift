@@ -16,8 +16,21 @@ public enum ServerError: Error, LocalizedError, Equatable {
 }
 
 /// An error answered to the client as `{"error": message, "status": code}` (by `GuardMiddleware`).
-struct APIError: Error {
-    var status: HTTPResponse.Status
-    var message: String
-    init(_ status: HTTPResponse.Status, _ message: String) { self.status = status; self.message = message }
+public struct APIError: Error, CustomStringConvertible {
+    public var status: HTTPResponse.Status
+    public var message: String
+    public init(_ status: HTTPResponse.Status, _ message: String) { self.status = status; self.message = message }
+    public var description: String { "\(status.code) \(message)" }
+
+    /// More crops than one request may carry (413).
+    static func tooManyCrops(_ n: Int, limit: Int) -> APIError {
+        APIError(.contentTooLarge, "the body holds \(n) crops; at most \(limit) per request (--max-crops)")
+    }
+}
+
+/// The connection closed before the request's body arrived (the client hung up, or `ConnectionDeadlines` cut it off):
+/// nobody is left to answer, and it is not a server error — counted under status 499 ("client closed request").
+struct ClientGone: Error {
+    var reason: String
+    static let status = 499
 }

@@ -70,6 +70,29 @@ final class LoadingAndErrorTests: XCTestCase {
         XCTAssertEqual(info.skipped, 1); XCTAssertEqual(info.images, 5)
     }
 
+    /// A crop whose float samples hold NaN or ±Inf is found and named when the dataset is read — by `data info` and
+    /// by the preparation that precedes training (with the --on-error policy) — never after the epochs.
+    func testNonFiniteCropsAreFoundWhenTheDatasetIsRead() throws {
+        let dir = try temporaryFolder(self)
+        try SyntheticNuclei(side: 32, seed: 3).writeDataset(to: dir, perClass: 3, fileExtension: "tif", phases: [.interphase, .metaphase])
+        var bad = Image(width: 32, height: 32, channels: 1, format: .float32)
+        for i in bad.pixels.indices { bad.pixels[i] = Float(i % 31) }
+        bad.pixels[77] = .nan
+        let victim = dir.appendingPathComponent("interphase/nan.tif")
+        try ImageFile.write(bad, to: victim)
+        let ds = try FolderLayout.load(dir, onError: .stop)
+        let info = try DatasetInfo.inspect(ds)
+        XCTAssertEqual(info.skipped, 1)
+        XCTAssertEqual(info.problems.map(\.file), [victim.path])
+        XCTAssertTrue(info.problems[0].message.contains("not a finite number"), info.problems[0].message)
+        XCTAssertThrowsError(try PreparedDataset.prepare(ds, settings: .smallCNN, onError: .stop)) { error in
+            XCTAssertTrue(error.localizedDescription.contains("nan.tif"), error.localizedDescription)
+        }
+        let p = try PreparedDataset.prepare(ds, settings: .smallCNN, onError: .skip)
+        XCTAssertEqual(p.count, 6)
+        XCTAssertTrue(p.data.allSatisfy(\.isFinite))
+    }
+
     func testManifestRowsChannelsAndMissingFiles() throws {
         let dir = try temporaryFolder(self)
         let gen = SyntheticNuclei(side: 24, format: .uint16, seed: 3)

@@ -82,4 +82,25 @@ final class EventRuleTests: XCTestCase {
         XCTAssertThrowsError(try EventRule.decode(Data(#"{"classes": ["M"], "min_count": 0}"#.utf8)))
         XCTAssertThrowsError(try EventRule.decode(Data("not json".utf8)))
     }
+
+    /// A rules file that names a class the model lacks, or holds values out of range, is refused naming the file.
+    func testRulesFilesAreCheckedAgainstTheModel() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("rules-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let url = dir.appendingPathComponent("rules.json")
+        try Data(#"[{"classes": ["M"]}, {"name": "late", "classes": ["T", "mitosis"]}]"#.utf8).write(to: url)
+        XCTAssertThrowsError(try EventRule.load(url, classes: ["I", "M", "T"])) { e in
+            XCTAssertTrue(e.localizedDescription.contains(url.path), e.localizedDescription)
+            XCTAssertTrue(e.localizedDescription.contains("'late'") && e.localizedDescription.contains("'mitosis'"), e.localizedDescription)
+        }
+        XCTAssertEqual(try EventRule.load(url, classes: ["I", "M", "T", "mitosis"]).count, 2)
+        for bad in [#"{"classes": ["M"], "max_events": -1}"#, #"{"classes": ["M"], "region": {"x": 0, "y": 0, "width": -4, "height": 2}}"#,
+                    #"{"classes": ["M"], "min_count": 1e300}"#, #"{"classes": "M"}"#] {
+            try Data(bad.utf8).write(to: url)
+            XCTAssertThrowsError(try EventRule.load(url, classes: ["M"]), bad) { e in
+                XCTAssertTrue(e.localizedDescription.contains("rules file \(url.path) is not valid"), e.localizedDescription)
+            }
+        }
+    }
 }

@@ -15,8 +15,8 @@ final class SafeTensorsTests: XCTestCase {
     func testRoundTripBitIdentical() throws {
         let net = Net(seed: 1)
         _ = net(Tape(training: true).constant(randomTensor([4, 3], seed: 1)))  // non-trivial running stats
-        // Special values survive bit for bit.
-        net.head.bias!.value = Tensor(shape: [2], values: [-0.0, .nan])
+        // Special values survive bit for bit (NaN and ±Inf are refused at load: testNonFiniteWeightsAreRefused).
+        net.head.bias!.value = Tensor(shape: [2], values: [-0.0, .leastNonzeroMagnitude])
         let url = dir.appendingPathComponent("model.safetensors")
         struct Config: Codable, Equatable { var classes: Int; var name: String }
         try net.saveState(to: url, config: Config(classes: 2, name: "net"), metadata: ["format": "pt"])
@@ -98,6 +98,25 @@ final class SafeTensorsTests: XCTestCase {
         // Unsupported dtype names the tensor.
         let i8 = #"{"q":{"dtype":"I8","shape":[4],"data_offsets":[0,4]}}"#
         expectError(rawFile(header: i8, data: Data(count: 4))) { $0 == .unsupportedDType(file: "f.safetensors", tensor: "q", dtype: "I8") }
+    }
+
+    /// A NaN or infinite weight makes every output NaN: the file is refused, naming the tensor and the element.
+    func testNonFiniteWeightsAreRefused() throws {
+        for bad: Float in [.nan, .infinity, -.infinity] {
+            let data = SafeTensors.encode([("a", Tensor(shape: [3], values: [1, 2, 3])), ("b.weight", Tensor(shape: [2, 2], values: [0, 1, bad, 3]))])
+            XCTAssertThrowsError(try SafeTensors.decode(data, file: "w.safetensors")) { e in
+                XCTAssertEqual(e as? StateError, .nonFinite(file: "w.safetensors", tensor: "b.weight", index: 2))
+            }
+        }
+        // A shape whose element count overflows is refused before any arithmetic on it.
+        var header = Array(#"{"w":{"dtype":"F32","shape":[4294967296,4294967296,16],"data_offsets":[0,0]}}"#.utf8)
+        while header.count % 8 != 0 { header.append(0x20) }
+        var data = Data()
+        withUnsafeBytes(of: UInt64(header.count).littleEndian) { data.append(contentsOf: $0) }
+        data.append(contentsOf: header)
+        XCTAssertThrowsError(try SafeTensors.decode(data, file: "big.safetensors")) { e in
+            XCTAssertTrue("\(e)".contains("larger than the file"), "\(e)")
+        }
     }
 
     func testReadsF16BF16F64() throws {

@@ -46,6 +46,7 @@ let testField: SyntheticField = {
 struct HTTPAnswer {
     var status: Int
     var data: Data
+    var headers: [String: String] = [:]
     var json: [String: Any] { (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] ?? [:] }
 }
 
@@ -56,7 +57,10 @@ func call(_ base: URL, _ path: String, method: String = "GET", body: Data? = nil
     req.timeoutInterval = 30
     if let token { req.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
     let (data, resp) = try await URLSession.shared.data(for: req)
-    return HTTPAnswer(status: (resp as! HTTPURLResponse).statusCode, data: data)
+    let http = resp as! HTTPURLResponse
+    var headers: [String: String] = [:]
+    for (k, v) in http.allHeaderFields { headers["\(k)"] = "\(v)" }
+    return HTTPAnswer(status: http.statusCode, data: data, headers: headers)
 }
 
 final class ServerTests: XCTestCase {

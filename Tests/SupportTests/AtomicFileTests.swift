@@ -1,5 +1,5 @@
 import Foundation
-import Support
+@testable import Support
 import TestSupport
 import XCTest
 
@@ -34,5 +34,32 @@ final class AtomicFileTests: XCTestCase {
             XCTAssertTrue(error is FileWriteError)
             XCTAssertTrue("\(error)".hasPrefix("cannot write /proc/cellphase-no-such-dir/x.txt"), "\(error)")
         }
+    }
+}
+
+/// Folders replaced in one step (model bundles): the new folder whole at the path, the old one gone, nothing left over.
+final class ReplaceFolderTests: XCTestCase {
+    func testReplacesANonEmptyFolderInOneStep() throws {
+        let dir = try temporaryFolder(self)
+        let dest = dir.appendingPathComponent("m.cellphase")
+        func stage(_ text: String) throws -> URL {
+            let s = dir.appendingPathComponent(".stage-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: s, withIntermediateDirectories: true)
+            try Data(text.utf8).write(to: s.appendingPathComponent("a.txt"))
+            try Data((text + "!").utf8).write(to: s.appendingPathComponent("b.txt"))
+            return s
+        }
+        try AtomicFile.replaceFolder(at: dest, with: try stage("first"))
+        XCTAssertEqual(try String(contentsOf: dest.appendingPathComponent("a.txt"), encoding: .utf8), "first")
+        try Data("only in the old one".utf8).write(to: dest.appendingPathComponent("old.txt"))
+        try AtomicFile.replaceFolder(at: dest, with: try stage("second"))
+        XCTAssertEqual(try String(contentsOf: dest.appendingPathComponent("b.txt"), encoding: .utf8), "second!")
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dest.path).sorted(), ["a.txt", "b.txt"])
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir.path), ["m.cellphase"])
+        // The one-step exchange itself (renameat2 RENAME_EXCHANGE / renamex_np RENAME_SWAP) works on this file system.
+        let other = try stage("third")
+        XCTAssertTrue(AtomicFile.exchange(other.path, dest.path))
+        XCTAssertEqual(try String(contentsOf: dest.appendingPathComponent("a.txt"), encoding: .utf8), "third")
+        XCTAssertEqual(try String(contentsOf: other.appendingPathComponent("a.txt"), encoding: .utf8), "second")
     }
 }

@@ -149,4 +149,90 @@ final class ModelBundleTests: XCTestCase {
         // Images of any size are resized as in training.
         XCTAssertEqual(try c.probabilities([Image(width: 90, height: 33, format: .uint16, fill: 100)]).count, 1)
     }
+
+    /// Values of bundle.json that size work or change every call are range-checked at load, named in the refusal.
+    func testValuesOutOfRangeAreRefusedByName() throws {
+        let (url, _, _) = try makeBundle()
+        let infoURL = url.appendingPathComponent("bundle.json")
+        let info = try Data(contentsOf: infoURL)
+        func set(_ object: String, _ key: String, _ value: Any) throws {
+            try editJSON(url) { var m = $0[object] as? [String: Any] ?? [:]; m[key] = value; $0[object] = m }
+        }
+        for (object, key, value, fragment) in [("crop_framing", "bbox_scale", 1e9 as Any, "bbox_scale"),
+                                               ("crop_framing", "bbox_scale", -5 as Any, "bbox_scale"),
+                                               ("crop_framing", "min_side", 0 as Any, "min_side"),
+                                               ("preprocessing", "side", 1 << 40 as Any, "input side"),
+                                               ("model", "channels", 1 << 40 as Any, "channels"),
+                                               ("model", "channels", 0 as Any, "channels")] {
+            try info.write(to: infoURL)
+            if object == "crop_framing" {
+                try editJSON(url) { $0["crop_framing"] = ["bbox_scale": 1.5, "min_side": 16, "measured_crops": 0] }
+            }
+            try set(object, key, value)
+            assertRefused(url, fragment)
+        }
+        try info.write(to: infoURL)
+        try editJSON(url) {
+            var p = $0["preprocessing"] as! [String: Any]
+            p["normalization"] = ["percentile": ["low": 99, "high": 1, "symmetric": false]]
+            $0["preprocessing"] = p
+        }
+        assertRefused(url, "percentiles")
+        try info.write(to: infoURL)
+        try editJSON(url) { $0["classes"] = ["a", "a"] }
+        assertRefused(url, "distinct")
+        try info.write(to: infoURL)
+        XCTAssertNoThrow(try ModelBundle.load(from: url))
+    }
+
+    /// A NaN or infinite weight would make every answer NaN (the JSON then held "nan" confidences): refused.
+    func testNonFiniteWeightsAreRefused() throws {
+        let config = ModelConfig(architecture: "lowdepth", inputSide: 64, classes: 2)
+        let model = try ModelRegistry.make(config, seed: 3)
+        let p = model.parameters[model.parameters.count / 2]
+        var v = p.value
+        v.mutableData()[v.count / 3] = .nan
+        p.value = v
+        let info = BundleInfo(model: config, classes: ["a", "b"], preprocessing: .smallCNN, augmentation: nil, data: nil, seed: 3)
+        let url = dir.appendingPathComponent("nan.cellphase")
+        try ModelBundle.save(model: model, info: info, to: url)
+        assertRefused(url, "NaN or infinite")
+        XCTAssertThrowsError(try Classifier(bundle: url))
+    }
+
+    /// Replacing a bundle is atomic at every instant: a reader polling the path while it is replaced again and again
+    /// always finds a whole bundle (the old or the new), never nothing and never a mix.
+    func testReplacementNeverLeavesThePathEmpty() throws {
+        let (url, model, _) = try makeBundle()
+        let info = try ModelBundle.info(at: url)
+        let stop = UncheckedFlag(), failures = FailureLog()
+        let reader = Thread {
+            while !stop.value {
+                do { _ = try ModelBundle.load(from: url) } catch { failures.add("\(error)") }
+            }
+        }
+        reader.start()
+        for _ in 0..<40 { try ModelBundle.save(model: model, info: info, to: url) }
+        stop.value = true
+        while !reader.isFinished { Thread.sleep(forTimeInterval: 0.01) }
+        XCTAssertEqual(failures.all, [], "a reader saw no bundle or a partial one while it was replaced")
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasPrefix(".") }
+        XCTAssertEqual(leftovers, [])
+    }
+}
+
+final class UncheckedFlag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var flag = false
+    var value: Bool {
+        get { lock.withLock { flag } }
+        set { lock.withLock { flag = newValue } }
+    }
+}
+
+final class FailureLog: @unchecked Sendable {
+    private let lock = NSLock()
+    private var items: [String] = []
+    func add(_ s: String) { lock.withLock { items.append(s) } }
+    var all: [String] { lock.withLock { items } }
 }

@@ -1,12 +1,8 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import Datasets
 import Engine
 import Foundation
 import NN
+import Support
 
 /// Why a bundle could not be written or read. Every message names the bundle and says what to do.
 public enum BundleError: Error, Equatable, CustomStringConvertible {
@@ -49,8 +45,9 @@ public enum BundleError: Error, Equatable, CustomStringConvertible {
 /// channels, preprocessing, augmentation, data provenance, seed, training summary, test metrics, version, and the
 /// weights' SHA-256).
 ///
-/// Writing is atomic: the bundle is built in a temporary folder beside the destination, then renamed into place;
-/// an existing bundle is replaced only once the new one is complete. Loading validates everything and refuses with
+/// Writing is atomic at every instant: the bundle is built and flushed in a temporary folder beside the destination,
+/// which is then exchanged with any existing bundle in one step (`AtomicFile.replaceFolder`), so a reader — or a
+/// process killed at any moment — finds the old bundle or the new one at the path, never neither and never a mix. Loading validates everything and refuses with
 /// a `BundleError` naming the problem. Used by `cellphase train/evaluate/predict`, and by the SGAN and microscope
 /// commands to load classifiers.
 public enum ModelBundle {
@@ -80,24 +77,10 @@ public enum ModelBundle {
             try? fm.removeItem(at: tmp)
             throw BundleError.write(bundle: dest.path, reason: "\(error)")
         }
-        // Swap into place: move any old bundle aside, rename the new one, then delete the old one.
-        var old: URL?
-        if fm.fileExists(atPath: dest.path) {
-            let aside = parent.appendingPathComponent(".\(dest.lastPathComponent).\(UUID().uuidString).old")
-            guard rename(dest.path, aside.path) == 0 else {
-                let reason = String(cString: strerror(errno))
-                try? fm.removeItem(at: tmp)
-                throw BundleError.write(bundle: dest.path, reason: "cannot move the existing bundle aside: \(reason)")
-            }
-            old = aside
-        }
-        guard rename(tmp.path, dest.path) == 0 else {
-            let reason = String(cString: strerror(errno))
-            if let old { _ = rename(old.path, dest.path) }
+        do { try AtomicFile.replaceFolder(at: dest, with: tmp) } catch let e as FileWriteError {
             try? fm.removeItem(at: tmp)
-            throw BundleError.write(bundle: dest.path, reason: reason)
+            throw BundleError.write(bundle: dest.path, reason: e.reason)
         }
-        if let old { try? fm.removeItem(at: old) }
         return info
     }
 
@@ -108,37 +91,78 @@ public enum ModelBundle {
         guard fm.fileExists(atPath: url.path, isDirectory: &isDir), isDir.boolValue else { throw BundleError.notFound(url.path) }
         let infoURL = url.appendingPathComponent(infoFile)
         guard fm.fileExists(atPath: infoURL.path) else { throw BundleError.missingFile(bundle: url.path, file: infoFile) }
+        let data: Data
+        do { data = try Data(contentsOf: infoURL) } catch {
+            throw BundleError.damagedInfo(bundle: url.path, reason: "cannot read: \(error.localizedDescription)")
+        }
+        return try info(json: data, bundle: url.path)
+    }
+
+    /// Decodes and validates the bytes of a `bundle.json`; `bundle` names the bundle in errors.
+    public static func info(json data: Data, bundle: String) throws -> BundleInfo {
         let info: BundleInfo
         do {
-            let data = try Data(contentsOf: infoURL)
             // Check the format first, so a newer bundle says "update" rather than "damaged".
             if let obj = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
                let f = obj["format"] as? Int, f > BundleInfo.formatVersion {
-                throw BundleError.unsupportedFormat(bundle: url.path, format: f, supported: BundleInfo.formatVersion)
+                throw BundleError.unsupportedFormat(bundle: bundle, format: f, supported: BundleInfo.formatVersion)
             }
             info = try JSONDecoder().decode(BundleInfo.self, from: data)
         } catch let e as BundleError {
             throw e
         } catch let DecodingError.keyNotFound(key, _) {
-            throw BundleError.damagedInfo(bundle: url.path, reason: "key '\(key.stringValue)' missing")
+            throw BundleError.damagedInfo(bundle: bundle, reason: "key '\(key.stringValue)' missing")
         } catch let DecodingError.typeMismatch(_, ctx), let DecodingError.valueNotFound(_, ctx) {
-            throw BundleError.damagedInfo(bundle: url.path, reason: "wrong value at \(ctx.codingPath.map(\.stringValue).joined(separator: "."))")
+            throw BundleError.damagedInfo(bundle: bundle, reason: "wrong value at \(ctx.codingPath.map(\.stringValue).joined(separator: "."))")
         } catch {
-            throw BundleError.damagedInfo(bundle: url.path, reason: "not valid JSON")
+            throw BundleError.damagedInfo(bundle: bundle, reason: "not valid JSON")
         }
         guard info.format >= 1 else {
-            throw BundleError.unsupportedFormat(bundle: url.path, format: info.format, supported: BundleInfo.formatVersion)
+            throw BundleError.unsupportedFormat(bundle: bundle, format: info.format, supported: BundleInfo.formatVersion)
         }
         guard (try? ModelRegistry.entry(info.model.architecture)) != nil else {
-            throw BundleError.unknownArchitecture(bundle: url.path, name: info.model.architecture, known: ModelRegistry.names)
+            throw BundleError.unknownArchitecture(bundle: bundle, name: info.model.architecture, known: ModelRegistry.names)
         }
         guard info.classes.count == info.model.classes else {
-            throw BundleError.incompatible(bundle: url.path, reason: "\(info.classes.count) class names for a \(info.model.classes)-class model")
+            throw BundleError.incompatible(bundle: bundle, reason: "\(info.classes.count) class names for a \(info.model.classes)-class model")
         }
         guard info.preprocessing.side == info.model.inputSide else {
-            throw BundleError.incompatible(bundle: url.path, reason: "preprocessing side \(info.preprocessing.side) ≠ model input \(info.model.inputSide)")
+            throw BundleError.incompatible(bundle: bundle, reason: "preprocessing side \(info.preprocessing.side) ≠ model input \(info.model.inputSide)")
         }
+        if let problem = rangeProblem(info) { throw BundleError.damagedInfo(bundle: bundle, reason: problem) }
         return info
+    }
+
+    /// The limits every value of `bundle.json` that sizes work or changes calls must keep (checked at load, before any
+    /// allocation): input side, channels, class count and names, crop framing.
+    public static let inputSides = 8...1024, channelCounts = 1...4, classCounts = 2...1000
+    public static let bboxScales = 0.5...10.0, cropMinSides = 1...1024
+
+    /// What in `info` is out of range, or nil.
+    static func rangeProblem(_ info: BundleInfo) -> String? {
+        let m = info.model
+        guard inputSides.contains(m.inputSide) else { return "input side \(m.inputSide) is outside \(inputSides)" }
+        guard channelCounts.contains(m.channels) else { return "\(m.channels) channels is outside \(channelCounts)" }
+        guard classCounts.contains(m.classes) else { return "\(m.classes) classes is outside \(classCounts)" }
+        guard !info.classes.contains(where: \.isEmpty), Set(info.classes).count == info.classes.count else {
+            return "class names must be non-empty and distinct, got \(info.classes)"
+        }
+        switch info.preprocessing.normalization {
+        case let .percentile(l, h, _):
+            guard l.isFinite, h.isFinite, 0 <= l, l < h, h <= 100 else { return "normalization percentiles \(l), \(h) are not 0 ≤ low < high ≤ 100" }
+        case let .fixed(l, h, _):
+            guard l.isFinite, h.isFinite, l < h else { return "normalization range \(l)…\(h) is not finite and increasing" }
+        case .unit, .symmetric: break
+        }
+        if case let .constant(v) = info.preprocessing.padding, !v.isFinite { return "padding value \(v) is not finite" }
+        guard info.parameterCount >= 0 else { return "parameter count \(info.parameterCount) is negative" }
+        if let f = info.cropFraming {
+            guard f.bboxScale.isFinite, bboxScales.contains(f.bboxScale) else {
+                return "crop_framing.bbox_scale \(f.bboxScale) is outside \(bboxScales.lowerBound)–\(bboxScales.upperBound)"
+            }
+            guard cropMinSides.contains(f.minSide) else { return "crop_framing.min_side \(f.minSide) is outside \(cropMinSides)" }
+        }
+        return nil
     }
 
     /// Loads a bundle: validates `bundle.json`, rebuilds the architecture, checks the weights' checksum and loads

@@ -12,6 +12,7 @@ public enum StateError: Error, CustomStringConvertible, Equatable {
     case missingTensor(file: String, tensor: String)
     case unexpectedTensor(file: String, tensor: String)
     case shapeMismatch(file: String, tensor: String, expected: [Int], found: [Int])
+    case nonFinite(file: String, tensor: String, index: Int)
 
     public var description: String {
         switch self {
@@ -23,6 +24,7 @@ public enum StateError: Error, CustomStringConvertible, Equatable {
         case let .unexpectedTensor(f, t): return "\(f): unexpected tensor '\(t)' (not in the model)"
         case let .shapeMismatch(f, t, e, found):
             return "\(f): tensor '\(t)' has shape \(found), the model expects \(e)"
+        case let .nonFinite(f, t, i): return "\(f): tensor '\(t)' holds a NaN or infinite value (element \(i)); refusing the weights"
         }
     }
 }
@@ -118,8 +120,14 @@ public enum SafeTensors {
             guard let size = elementSize(dtype) else {
                 throw StateError.unsupportedDType(file: file, tensor: name, dtype: dtype)
             }
+            // The element count comes from the file: multiplied with overflow checks, and never beyond the data present.
+            var bytes = size, overflow = false
+            for d in shape where !overflow { (bytes, overflow) = bytes.multipliedReportingOverflow(by: d) }
+            guard !overflow, bytes <= data.count else {
+                throw StateError.corruptHeader(file: file, reason: "entry '\(name)': shape \(shape) is larger than the file")
+            }
             let (begin, end) = (offs[0], offs[1])
-            guard begin >= 0, end >= begin, end - begin == shape.elementCount * size else {
+            guard begin >= 0, end >= begin, end - begin == bytes else {
                 throw StateError.corruptHeader(file: file, reason: "entry '\(name)': offsets [\(begin), \(end)] do "
                                                + "not hold \(shape) \(dtype)")
             }
@@ -135,6 +143,12 @@ public enum SafeTensors {
             let base = raw.baseAddress! + 8 + Int(n)
             for e in entries {
                 tensors.append((e.name, convert(base + e.begin, dtype: e.dtype, shape: e.shape)))
+            }
+        }
+        // A NaN or infinite weight makes every answer NaN: refused here, for bundles and imported weights alike.
+        for (name, t) in tensors {
+            if let i = t.withUnsafeBufferPointer({ $0.firstIndex { !$0.isFinite } }) {
+                throw StateError.nonFinite(file: file, tensor: name, index: i)
             }
         }
         return Contents(tensors: tensors, metadata: metadata)
