@@ -13,6 +13,9 @@ struct StageOptions: ParsableArguments {
 
     func position() throws -> StagePosition? {
         if stageX == nil && stageY == nil && pixelSize == nil { return nil }
+        try OptionCheck.number(stageX, "--stage-x", -1e9...1e9)
+        try OptionCheck.number(stageY, "--stage-y", -1e9...1e9)
+        try OptionCheck.number(pixelSize, "--pixel-size", 0...1e6, excludingLower: true)
         guard let x = stageX, let y = stageY, let p = pixelSize, p > 0 else {
             throw ValidationError("--stage-x, --stage-y and a positive --pixel-size go together")
         }

@@ -32,6 +32,15 @@ struct FieldBench: AsyncParsableCommand {
     @Option(help: "Also write the field as raw little-endian uint16 samples to this file (the body for wrk or curl).") var saveField: String?
     @Flag(help: "One JSON object on stdout.") var json = false
 
+    func validate() throws {
+        try OptionCheck.integer(side, "--side", 64...16384)
+        try OptionCheck.integer(cells, "--cells", 1...100_000)
+        try OptionCheck.integer(repeats, "--repeats", 1...10_000)
+        try OptionCheck.integer(requests, "--requests", 0...1_000_000)
+        try OptionCheck.integer(clients, "--clients", 1...256)
+        try OptionCheck.number(duration, "--duration", 0...86_400, excludingLower: true)
+    }
+
     func log(_ s: String) { FileHandle.standardError.write(Data("… \(s)\n".utf8)) }
 
     func run() async throws {

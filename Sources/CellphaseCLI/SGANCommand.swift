@@ -39,8 +39,13 @@ struct SGANOptions: ParsableArguments {
     var generatorLoss: SGANIteration.GeneratorObjective = .published
 
     func validate() throws {
-        guard epochs >= 1 else { throw ValidationError("--epochs must be ≥ 1") }
-        guard (0...1).contains(patienceFraction) else { throw ValidationError("--patience-fraction must be in [0, 1]") }
+        try OptionCheck.integer(epochs, "--epochs", 1...100_000)
+        try OptionCheck.number(patienceFraction, "--patience-fraction", 0...1)
+        try OptionCheck.integer(latent, "--latent", 1...4096)
+        try OptionCheck.number(dropout, "--dropout", 0...0.95)
+        try OptionCheck.number(lr, "--lr", 0...1, excludingLower: true)
+        try OptionCheck.number(threshold, "--threshold", 0...1)
+        try OptionCheck.number(timeLimit, "--time-limit", 0...31_536_000, excludingLower: true)
         _ = try config()
     }
 
@@ -124,8 +129,13 @@ struct SGANTrainCommand: ParsableCommand {
     @Flag(help: "Print one JSON object on stdout (accuracy_mean, accuracy_std, per_fold, per_class, confusion, seconds).")
     var json = false
 
+    func validate() throws {
+        try OptionCheck.integer(labelsPerClass, "--labels-per-class", 2...1_000_000)
+        try OptionCheck.integer(unlabelled, "--unlabelled", 0...100_000_000)
+        try OptionCheck.integer(folds, "--folds", 2...100)
+    }
+
     func run() throws {
-        guard labelsPerClass >= 2 else { throw ValidationError("--labels-per-class must be ≥ 2") }
         let t0 = Date()
         let options = try sgan.trainingOptions(mode: baseline ? .supervisedOnly : .semiSupervised)
         let data = try source.prepare(settings: PreprocessSettings(side: options.config.imageSize, normalization: .robustSymmetric),

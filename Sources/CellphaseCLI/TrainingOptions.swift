@@ -27,9 +27,13 @@ struct TrainingOptions: ParsableArguments {
     var bnCalibration: Int = 512
 
     func validate() throws {
-        guard bnCalibration >= 0 else { throw ValidationError("--bn-calibration must be ≥ 0") }
-        guard size >= 32 else { throw ValidationError("--size must be at least 32 px") }
-        guard (epochs ?? 1) >= 1, batchSize >= 2 else { throw ValidationError("--epochs must be ≥ 1 and --batch-size ≥ 2") }
+        try OptionCheck.integer(bnCalibration, "--bn-calibration", 0...1_000_000)
+        try OptionCheck.integer(size, "--size", 32...1024)
+        try OptionCheck.integer(epochs, "--epochs", 1...100_000)
+        try OptionCheck.integer(batchSize, "--batch-size", 2...4096)
+        try OptionCheck.integer(patience, "--patience", 0...100_000)
+        try OptionCheck.integer(warmup, "--warmup", 0...100_000)
+        try OptionCheck.number(lr, "--lr", 0...1, excludingLower: true)
         guard validationFraction > 0, validationFraction < 0.5 else { throw ValidationError("--validation-fraction must be in (0, 0.5)") }
     }
 

@@ -11,7 +11,9 @@ extension CellphaseServer {
         router.get("/v1/model") { [self] _, _ in
             try Self.jsonResponse(ModelAnswer(model: info, limits: .init(maxBodyMB: Double(options.maxBodyBytes) / 1_048_576,
                                                               timeoutS: options.timeoutSeconds, queue: options.queue,
-                                                              maxCrops: options.maxCrops)))
+                                                              maxCrops: options.maxCrops, maxPixels: options.maxPixels,
+                                                              headerTimeoutS: options.headerTimeoutSeconds,
+                                                              bodyTimeoutS: options.bodyTimeoutSeconds)))
         }
     }
 
@@ -19,8 +21,11 @@ extension CellphaseServer {
         var model: ClassifierInfo
         var limits: Limits
         struct Limits: Encodable {
-            var maxBodyMB: Double, timeoutS: Double, queue: Int, maxCrops: Int
-            enum CodingKeys: String, CodingKey { case maxBodyMB = "max_body_mb", timeoutS = "timeout_s", queue, maxCrops = "max_crops" }
+            var maxBodyMB: Double, timeoutS: Double, queue: Int, maxCrops: Int, maxPixels: Int, headerTimeoutS: Double, bodyTimeoutS: Double
+            enum CodingKeys: String, CodingKey {
+                case maxBodyMB = "max_body_mb", timeoutS = "timeout_s", queue, maxCrops = "max_crops", maxPixels = "max_pixels"
+                case headerTimeoutS = "header_timeout_s", bodyTimeoutS = "body_timeout_s"
+            }
         }
     }
 }

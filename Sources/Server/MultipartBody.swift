@@ -45,6 +45,7 @@ public enum MultipartBody {
         // "--boundary--" straight away: a form without parts (multipart-kit would call it a syntax error).
         if data[afterFirst...].starts(with: Data("--".utf8)) { return [] }
 
+        try checkHeaderNames(data, boundary: boundary)
         let parser = MultipartParser(boundary: boundary)
         var parts: [MultipartPart] = []
         var headers = HTTPHeaders()
@@ -66,6 +67,37 @@ public enum MultipartBody {
             throw ParseError("part \(parts.count + 1) is not closed by the boundary (truncated body?)")
         }
         return parts.map { Part($0) }
+    }
+
+    /// Refuses a part header whose name holds a byte ≥ 0x80. multipart-kit 4.7.1 looks such a byte up in a 128-entry
+    /// table (`isAllowedHeaderFieldNameCharacter`) and traps — one request would take the whole server down (found by
+    /// the `multipart` fuzz target; its inputs are in Fuzz/corpus/multipart/crash-*). Every header block — from each
+    /// `--boundary` to the next blank line — is scanned line by line up to the first colon: a superset of what the
+    /// parser reads as header names (a preamble without the boundary, which the parser skips, may hold any bytes).
+    static func checkHeaderNames(_ data: Data, boundary: String) throws {
+        let bytes = [UInt8](data), n = bytes.count
+        // Headers may start after any "--boundary": the parser takes the first one anywhere in the preamble (even
+        // without a CRLF before it), and each later CRLF--boundary.
+        let delimiter = Array("--\(boundary)".utf8)
+        var starts: [Int] = []
+        var i = 0
+        while i + delimiter.count <= n {
+            if bytes[i] == 0x2D && bytes[i..<(i + delimiter.count)].elementsEqual(delimiter) {
+                starts.append(i + delimiter.count)
+                i += delimiter.count
+            } else {
+                i += 1
+            }
+        }
+        for (part, start) in starts.enumerated() {
+            var j = start, inName = true
+            while j < n {
+                if bytes[j] == 0x0D && j + 3 < n && bytes[j + 1] == 0x0A && bytes[j + 2] == 0x0D && bytes[j + 3] == 0x0A { break }
+                if bytes[j] == 0x0A { inName = true } else if bytes[j] == 0x3A { inName = false }
+                if inName && bytes[j] >= 0x80 { throw ParseError("part \(part + 1) has a header name with a non-ASCII byte") }
+                j += 1
+            }
+        }
     }
 
     /// `key="value"` (or unquoted) in a header value such as `form-data; name="crops"; filename="a;b.tif"`.

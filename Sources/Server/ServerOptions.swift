@@ -46,7 +46,7 @@ extension ServerOptions {
             throw ServerError.badOption("--max-pixels must be 1…\(ImageFile.maxSamples), got \(maxPixels)")
         }
         for (name, s) in [("--header-timeout-s", headerTimeoutSeconds), ("--body-timeout-s", bodyTimeoutSeconds)] {
-            guard s.isFinite, s > 0, s <= 86_400 else { throw ServerError.badOption("\(name) must be 0–86400 seconds (exclusive of 0), got \(s)") }
+            guard s.isFinite, s > 0, s <= 86_400 else { throw ServerError.badOption("\(name) must be a positive number of seconds up to 86400, got \(s)") }
         }
     }
 }

@@ -37,4 +37,24 @@ extension CommandLineTests {
         XCTAssertTrue((problems.first?["file"] as? String ?? "").hasSuffix("metaphase/inf.tif"), r.out)
         XCTAssertTrue((problems.first?["message"] as? String ?? "").contains("not a finite number"), r.out)
     }
+
+    /// NaN, infinite and absurd numeric options are refused by name before any work (they used to reach arithmetic or
+    /// allocations: `--size 100000` asked for 10¹⁰ floats per crop, `--lr nan` trained to NaN weights).
+    func testNumericOptionsOutOfRangeAreRefusedByName() throws {
+        let dir = try temporaryFolder(self)
+        let field = dir.appendingPathComponent("field.tif")
+        try ImageFile.write(Image(width: 64, height: 64, channels: 1, format: .uint16), to: field)
+        for (args, flag) in [(["train", "--data", dir.path, "--lr", "nan"], "--lr"), (["train", "--data", dir.path, "--size", "100000"], "--size"),
+                             (["train", "--data", dir.path, "--batch-size", "0"], "--batch-size"),
+                             (["sgan", "train", "--data", dir.path, "--dropout", "nan"], "--dropout"),
+                             (["sgan", "train", "--data", dir.path, "--latent", "0"], "--latent"),
+                             (["sgan", "train", "--data", dir.path, "--time-limit", "inf"], "--time-limit"),
+                             (["sgan", "train", "--data", dir.path, "--labels-per-class", "-3"], "--labels-per-class"),
+                             (["bench", "field", "--side", "0"], "--side"), (["bench", "field", "--duration", "nan"], "--duration"),
+                             (["analyze", field.path, "--model", "untrained-sgan", "--stage-x", "nan", "--stage-y", "0", "--pixel-size", "1"], "--stage-x")] {
+            let r = try run(args, in: dir)
+            XCTAssertNotEqual(r.status, 0, "\(args)")
+            XCTAssertTrue(r.err.contains(flag), "\(args): \(r.err)")
+        }
+    }
 }

@@ -43,6 +43,7 @@ final class HostileInputTests: XCTestCase {
         XCTAssertEqual((fine.json["cells"] as? [Any])?.count, 10)
         let model = try await call(base, "/v1/model")
         XCTAssertEqual((model.json["limits"] as? [String: Any])?["max_crops"] as? Int, 10)
+        XCTAssertEqual((model.json["limits"] as? [String: Any])?["max_pixels"] as? Int, 8192 * 8192)
         let health = try await call(base, "/healthz")
         XCTAssertEqual(health.status, 200)
         try await server.shutdown()

@@ -130,4 +130,26 @@ final class MultipartCellsTests: XCTestCase {
         }
         try await server.shutdown()
     }
+
+    /// A part header name holding a byte ≥ 0x80 trapped inside multipart-kit (index out of range in its 128-entry
+    /// table), killing the server: found by the multipart fuzz target, now a 400; a UTF-8 preamble and UTF-8 file
+    /// names in header values stay accepted.
+    func testNonASCIIHeaderNamesAreRefusedNotACrash() async throws {
+        let (server, base) = try await start()
+        let png = try fileBytes({ try PNGCodec.write(Image(width: 8, height: 8, channels: 1, format: .uint8), to: $0) }, ext: "png")
+        var bad = Data("--XyZ\r\nContent-Disposition: form-data; name=\"a\"\r\nX-".utf8)
+        bad += Data([0xC3, 0xA9]) + Data(": 1\r\n\r\n".utf8) + png + Data("\r\n--XyZ--\r\n".utf8)
+        let (status, json) = try await post(base, "/v1/cells", body: bad, contentType: "multipart/form-data; boundary=XyZ")
+        XCTAssertEqual(status, 400, "\(json)")
+        XCTAssertTrue((json["error"] as? String ?? "").contains("non-ASCII"), "\(json)")
+        var fine = Data("préambule\r\n".utf8)
+        fine += Data("--XyZ\r\nContent-Disposition: form-data; name=\"a\"; filename=\"noyau-é.png\"\r\n\r\n".utf8) + png
+        fine += Data("\r\n--XyZ--\r\n".utf8)
+        let (ok, answer) = try await post(base, "/v1/cells", body: fine, contentType: "multipart/form-data; boundary=XyZ")
+        XCTAssertEqual(ok, 200, "\(answer)")
+        XCTAssertEqual((answer["cells"] as? [Any])?.count, 1)
+        let health = try await call(base, "/healthz")
+        XCTAssertEqual(health.status, 200)
+        try await server.shutdown()
+    }
 }
