@@ -40,6 +40,7 @@ struct AnalyzeCommand: ParsableCommand {
     @Argument(help: "Field images or folders of them (sorted by name; a folder's frames get t = 0, 1, …).")
     var fields: [String]
     @Option(help: "The classifier (see below).") var model: String
+    @OptionGroup var inference: InferenceOptions
     @Option(help: "Label image from another tool (StarDist, Cellpose, CellProfiler) instead of segmenting; one field only.")
     var labels: String?
     @Option(help: "Output folder for CSV, label TIFF, overlay and JSON (none written when omitted).") var out: String?
@@ -51,6 +52,7 @@ struct AnalyzeCommand: ParsableCommand {
     func run() throws {
         FieldProcessTuning.apply()
         let classifier = try Classifier.load(model)
+        inference.configure(classifier)
         let ruleList = try rules.map { try EventRule.load(URL(fileURLWithPath: $0), classes: classifier.classes) } ?? []
         let analyzer = FieldAnalyzer(classifier: classifier, rules: ruleList)
         let files = try Self.expand(fields)

@@ -11,6 +11,7 @@ struct EvaluateCommand: ParsableCommand {
         abstract: "Evaluate a model bundle on a labelled folder: accuracy, per-class PPV/recall/F1, confusion matrix, AUC.")
 
     @Option(help: "A model: a bundle NAME.cellphase, a folder with model.safetensors + model.json, a .safetensors file with its .json, or untrained-sgan.") var model: String
+    @OptionGroup var inference: InferenceOptions
     @Option(help: "Dataset folder (ROOT/<class>/* or ROOT/<fold>/<class>/*) or a CSV manifest (path,label or file,label).") var data: String
     @Option(help: "Class order/grouping/dropping as --classes (default: the mapping the model was trained with).") var classes: String?
     @Option(parsing: .singleValue, help: "Merge classes: name=A,B,C (repeatable).") var group: [String] = []
@@ -21,6 +22,7 @@ struct EvaluateCommand: ParsableCommand {
 
     func run() throws {
         let classifier = try Classifier.load(model)
+        inference.configure(classifier)
         let custom = classes != nil || !group.isEmpty || drop != nil
         let mapping = custom ? try ClassMapping(classes: classes, groupSpecs: group, drop: drop) : nil
         let data = try classifier.prepare(root: URL(fileURLWithPath: data), mapping: mapping)

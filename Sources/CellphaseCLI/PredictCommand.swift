@@ -12,11 +12,13 @@ struct PredictCommand: ParsableCommand {
         abstract: "Classify image crops with a model bundle: predicted class, confidence and every class probability.")
 
     @Option(help: "A model: a bundle NAME.cellphase, a folder with model.safetensors + model.json, a .safetensors file with its .json, or untrained-sgan.") var model: String
+    @OptionGroup var inference: InferenceOptions
     @Argument(help: "Image files (TIFF/PNG) or folders (searched recursively).") var images: [String]
     @Option(help: "Write the table as CSV here instead of printing it.") var csv: String?
 
     func run() throws {
         let classifier = try Classifier.load(model)
+        inference.configure(classifier)
         var files: [URL] = []
         for path in images {
             var isDir: ObjCBool = false

@@ -18,6 +18,7 @@ struct ServeCommand: AsyncParsableCommand {
         """)
 
     @Option(help: "A model: a bundle NAME.cellphase, a folder with model.safetensors + model.json, a .safetensors file with its .json, or untrained-sgan.") var model: String
+    @OptionGroup var inference: InferenceOptions
     @Option(help: "TCP port (0: any free port).") var port = 8765
     @Option(help: "Address to bind (loopback by default).") var host = "127.0.0.1"
     @Option(help: "Bearer token required on every route but /healthz (required off loopback).") var token: String?
@@ -53,6 +54,7 @@ struct ServeCommand: AsyncParsableCommand {
     func run() async throws {
         FieldProcessTuning.apply()
         let classifier = try Classifier.load(model)
+        inference.configure(classifier)
         let ruleList = try rules.map { try EventRule.load(URL(fileURLWithPath: $0), classes: classifier.classes) } ?? []
         let server = try CellphaseServer(analyzer: FieldAnalyzer(classifier: classifier, rules: ruleList), options: serverOptions())
         let h = host

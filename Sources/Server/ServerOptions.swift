@@ -36,10 +36,10 @@ extension ServerOptions {
     /// Refuses settings out of range, and any that would open the server beyond this machine without a token.
     public func validate() throws {
         if !CellphaseServer.isLoopback(host) && (token ?? "").isEmpty { throw ServerError.tokenRequired(host: host) }
-        guard (0...65535).contains(port) else { throw ServerError.badOption("port \(port) is not a TCP port (0–65535)") }
-        guard maxBodyBytes > 0 else { throw ServerError.badOption("the largest body must be positive") }
+        guard (0...65535).contains(port) else { throw ServerError.badOption("--port \(port) is not a TCP port (0–65535)") }
+        guard maxBodyBytes > 0 else { throw ServerError.badOption("--max-body-mb: the largest body must be positive") }
         guard timeoutSeconds.isFinite, timeoutSeconds > 0 else {
-            throw ServerError.badOption("the time limit must be a positive number of seconds, got \(timeoutSeconds)")
+            throw ServerError.badOption("--timeout-s: the time limit must be a positive number of seconds, got \(timeoutSeconds)")
         }
         guard queue >= 0, maxCrops >= 1 else { throw ServerError.badOption("--queue must be ≥ 0 and --max-crops ≥ 1") }
         guard maxPixels >= 1, maxPixels <= ImageFile.maxSamples else {

@@ -179,6 +179,9 @@ final class ModelBundleTests: XCTestCase {
         }
         assertRefused(url, "percentiles")
         try info.write(to: infoURL)
+        try editJSON(url) { $0["calibration"] = ["temperature": 1e9, "ece_before": 0.1, "ece_after": 0.05, "images": 10] }
+        assertRefused(url, "calibration.temperature")
+        try info.write(to: infoURL)
         try editJSON(url) { $0["classes"] = ["a", "a"] }
         assertRefused(url, "distinct")
         try info.write(to: infoURL)

@@ -36,6 +36,22 @@ final class SupervisedTrainingTests: XCTestCase {
             }
         }
         XCTAssertEqual(try ModelBundle.info(at: outcome.bundle).testMetrics?.accuracy, test.accuracy)
+        // A temperature fit on the validation split is stored, reported, and applied by the classifier.
+        let calibration = try XCTUnwrap(try ModelBundle.info(at: outcome.bundle).calibration)
+        XCTAssertEqual(calibration.images, outcome.split.validation.count)
+        XCTAssertTrue(Calibration.temperatures.contains(calibration.temperature))
+        XCTAssertLessThanOrEqual(calibration.eceAfter, calibration.eceBefore + 1e-9)
+        XCTAssertTrue(html.contains("validation images; ECE"), "the report states the calibration")
+        let classifier = try Classifier(bundle: outcome.bundle)
+        let rows = outcome.split.test
+        let samples = rows.map { Array(data.data[$0 * data.sampleSize ..< ($0 + 1) * data.sampleSize]) }
+        let calibrated = try classifier.probabilities(samples: samples)
+        classifier.calibrated = false
+        let raw = try classifier.probabilities(samples: samples)
+        for (c, r) in zip(calibrated, raw) {
+            for (a, b) in zip(c, Calibration.scaled(r, temperature: calibration.temperature)) { XCTAssertEqual(a, b, accuracy: 1e-4) }
+            XCTAssertEqual(c.firstIndex(of: c.max()!), r.firstIndex(of: r.max()!))
+        }
     }
 
     func testEarlyStoppingWaitsForTheWarmupThenStops() throws {

@@ -107,18 +107,21 @@ public struct BundleInfo: Sendable, Codable, Hashable {
     public var weightsSHA256: String
     /// How the training crops framed their nucleus (nil in bundles written before it was recorded).
     public var cropFraming: CropFraming?
+    /// The temperature fit on the validation split (nil: none fit; probabilities are the model's own).
+    public var calibration: Calibration?
 
     public static let formatVersion = 1
 
     enum CodingKeys: String, CodingKey {
         case format, cellphaseVersion = "cellphase_version", created, stored = "model", classes, preprocessing, augmentation
         case data, seed, training, testMetrics = "test_metrics", parameterCount = "parameter_count"
-        case weightsSHA256 = "weights_sha256", cropFraming = "crop_framing"
+        case weightsSHA256 = "weights_sha256", cropFraming = "crop_framing", calibration
     }
 
     public init(model: ModelConfig, classes: [String], preprocessing: PreprocessSettings,
                 augmentation: AugmentationSettings?, data: DataProvenance?, seed: UInt64,
-                training: TrainingSummary? = nil, testMetrics: EvaluationReport? = nil, cropFraming: CropFraming? = nil) {
+                training: TrainingSummary? = nil, testMetrics: EvaluationReport? = nil, cropFraming: CropFraming? = nil,
+                calibration: Calibration? = nil) {
         self.format = Self.formatVersion
         self.cellphaseVersion = CellphaseVersion.current
         self.created = ISO8601DateFormatter().string(from: Date())
@@ -130,6 +133,7 @@ public struct BundleInfo: Sendable, Codable, Hashable {
         self.training = training; self.testMetrics = testMetrics
         self.parameterCount = 0; self.weightsSHA256 = ""
         self.cropFraming = cropFraming
+        self.calibration = calibration
     }
 
     /// `bundle.json`'s "model" object: the `ModelConfig` without the input side (that is `preprocessing.side`).
@@ -160,5 +164,6 @@ public struct BundleInfo: Sendable, Codable, Hashable {
         parameterCount = try c.decode(Int.self, forKey: .parameterCount)
         weightsSHA256 = try c.decode(String.self, forKey: .weightsSHA256)
         cropFraming = try c.decodeIfPresent(CropFraming.self, forKey: .cropFraming)
+        calibration = try c.decodeIfPresent(Calibration.self, forKey: .calibration)
     }
 }

@@ -155,6 +155,9 @@ public enum ModelBundle {
         case .unit, .symmetric: break
         }
         if case let .constant(v) = info.preprocessing.padding, !v.isFinite { return "padding value \(v) is not finite" }
+        if let c = info.calibration, !(c.temperature.isFinite && Calibration.temperatures.contains(c.temperature)) {
+            return "calibration.temperature \(c.temperature) is outside \(Calibration.temperatures.lowerBound)–\(Calibration.temperatures.upperBound)"
+        }
         guard info.parameterCount >= 0 else { return "parameter count \(info.parameterCount) is negative" }
         if let f = info.cropFraming {
             guard f.bboxScale.isFinite, bboxScales.contains(f.bboxScale) else {

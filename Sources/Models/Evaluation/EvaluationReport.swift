@@ -54,10 +54,12 @@ public struct EvaluationReport: Sendable, Hashable, Codable {
     public var auc: AUCSummary?
     /// Number of test samples.
     public var samples: Int
+    /// Expected calibration error of the probabilities (`Calibration`, 15 bins); `nil` when none were given.
+    public var ece: Double?
 
     enum CodingKeys: String, CodingKey {
         case classes, accuracy, balancedAccuracy = "balanced_accuracy", macroF1 = "macro_f1"
-        case perClass = "per_class", macro, weighted, confusion, auc, samples
+        case perClass = "per_class", macro, weighted, confusion, auc, samples, ece
     }
 
     /// Evaluates predicted labels (and optionally class probabilities, one row per sample, for ROC/AUC).
@@ -84,6 +86,7 @@ public struct EvaluationReport: Sendable, Hashable, Codable {
                 macro: defined.isEmpty ? nil : defined.reduce(0, +) / Double(defined.count),
                 perClass: Dictionary(uniqueKeysWithValues: zip(classes, curves.map { $0?.auc })),
                 binary: classes.count == 2 ? curves[1]?.auc : nil)
+            self.ece = Calibration.expectedCalibrationError(probabilities, labels: truth)
         } else {
             self.auc = nil
         }
@@ -122,5 +125,6 @@ public struct EvaluationReport: Sendable, Hashable, Codable {
         try c.encode(confusion, forKey: .confusion)
         try c.encode(auc, forKey: .auc)
         try c.encode(samples, forKey: .samples)
+        try c.encodeIfPresent(ece, forKey: .ece)
     }
 }

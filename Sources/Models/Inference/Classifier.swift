@@ -24,6 +24,12 @@ public final class Classifier: @unchecked Sendable {
     public var metrics: [String: Double]
     /// Largest batch of one forward pass (bounds activation memory for crowded fields and long file lists).
     public var maxBatch = 512
+    /// Test-time augmentation: average the probabilities over the eight symmetries of the square crop (`Dihedral`;
+    /// nuclei have no orientation) — eight forward passes per batch. Off by default.
+    public var tta = false
+    /// Divide the logits by the temperature fit on the validation split when the bundle has one
+    /// (`BundleInfo.calibration`, `Calibration`): confidences that match accuracy; the arg-max is unchanged.
+    public var calibrated = true
     private let lock = NSLock()
 
     public var classes: [String] { info.classes }
@@ -91,7 +97,31 @@ public final class Classifier: @unchecked Sendable {
     public func probabilities(batch: Tensor) throws -> Tensor {
         try ModelRegistry.checkInput(batch.shape, for: info.model)
         lock.lock(); defer { lock.unlock() }
-        let p = Variable(model.infer(batch)).softmax().value
+        let t = calibrated ? Float(info.calibration?.temperature ?? 1) : 1
+        func softmax(_ x: Tensor) -> Tensor {
+            var logits = model.infer(x)
+            if t != 1 {
+                let d = logits.mutableData()
+                for i in 0..<logits.count { d[i] /= t }
+            }
+            return Variable(logits).softmax().value
+        }
+        var p = softmax(batch)
+        if tta {
+            let side = batch.shape[3], planes = batch.count / (side * side)
+            var sum = p.scalars
+            var moved = Tensor(uninitializedShape: batch.shape)
+            for t in Dihedral.allCases where t != .identity {
+                let dst = moved.mutableData()
+                batch.withUnsafeBufferPointer { src in
+                    for k in 0..<planes { t.apply(src.baseAddress! + k * side * side, to: dst + k * side * side, side: side) }
+                }
+                let q = softmax(moved).scalars
+                for i in sum.indices { sum[i] += q[i] }
+            }
+            let scale = 1 / Float(Dihedral.allCases.count)
+            p = Tensor(shape: p.shape, values: sum.map { $0 * scale })
+        }
         guard p.shape.last == classes.count else {
             throw ModelError.invalidConfig("the model outputs \(p.shape.last ?? 0) classes, its bundle names \(classes.count)")
         }
@@ -179,7 +209,7 @@ public final class Classifier: @unchecked Sendable {
     public var summary: ClassifierInfo {
         ClassifierInfo(name: name, architecture: info.model.architecture, classes: classes, inputSide: inputSide,
                               channels: channels, preprocessing: info.preprocessing.key, metrics: metrics, trained: trained,
-                              cropFraming: cropFraming)
+                              cropFraming: cropFraming, temperature: calibrated ? info.calibration?.temperature : nil, tta: tta)
     }
 }
 

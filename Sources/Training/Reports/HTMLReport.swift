@@ -131,6 +131,7 @@ public final class HTMLReport {
     public func addMetrics(_ r: EvaluationReport, rocCurves: [ROCCurve?]? = nil, title: String = "Test metrics") -> Self {
         var h = "<p>Accuracy <b>\(Self.pct(r.accuracy))</b> · balanced accuracy \(Self.pct(r.balancedAccuracy)) · macro F1 \(Self.fix(r.macroF1))"
         if let auc = r.auc?.macro { h += " · macro AUC \(Self.fix(auc))" }
+        if let ece = r.ece { h += " · ECE \(Self.fix(ece)) (calibration error of the confidences)" }
         h += " · \(r.samples) test images</p>"
         h += "<table><tr><th>Class</th><th>Precision (PPV)</th><th>Recall (sensitivity)</th><th>Specificity</th><th>F1</th><th>Support</th>"
         if r.auc != nil { h += "<th>AUC</th>" }

@@ -48,6 +48,12 @@ public struct TrainingRun {
         o.log = TrainingLog(url: logURL)
         let (model, result) = try Experiment.train(config, data: data, train: split.train, validation: split.validation,
                                                    options: o, initWeights: initWeights, progress: progress)
+        // Temperature scaling on the validation split (the test split stays untouched until it is evaluated).
+        var calibration: Calibration?
+        if !split.validation.isEmpty {
+            let (_, validationProbabilities) = try Experiment.evaluate(model, data: data, rows: split.validation)
+            calibration = Calibration.fit(probabilities: validationProbabilities, labels: split.validation.map { data.labels[$0] })
+        }
         var test: EvaluationReport?, probabilities: [[Float]] = []
         if !split.test.isEmpty { (test, probabilities) = try Experiment.evaluate(model, data: data, rows: split.test) }
         let training = TrainingSummary(
@@ -57,7 +63,8 @@ public struct TrainingRun {
             validationImages: split.validation.count, testImages: split.test.count, initWeights: initWeights?.path)
         let info = BundleInfo(model: config, classes: data.dataset.classes, preprocessing: data.settings,
                               augmentation: options.augmentation, data: provenance, seed: options.seed,
-                              training: training, testMetrics: test, cropFraming: CropFraming.measure(data))
+                              training: training, testMetrics: test, cropFraming: CropFraming.measure(data),
+                              calibration: calibration)
         let bundleURL = out.appendingPathComponent("\(config.architecture).\(ModelBundle.fileExtension)")
         let saved = try ModelBundle.save(model: model, info: info, to: bundleURL)
 
@@ -68,6 +75,17 @@ public struct TrainingRun {
                              ("bundle", bundleURL.lastPathComponent)] + settingsRows
             + [("epochs run", "\(result.history.count)\(result.stoppedEarly ? " (early stop)" : ""), best epoch \(result.bestEpoch.map(String.init) ?? "–")"),
                ("training time", String(format: "%.1f s", result.seconds))]
+        if let calibration {
+            var row = String(format: "T = %.2f on %d validation images; ECE %.3f → %.3f", calibration.temperature, calibration.images,
+                             calibration.eceBefore, calibration.eceAfter)
+            if !probabilities.isEmpty {
+                let truth = split.test.map { data.labels[$0] }
+                let scaled = probabilities.map { Calibration.scaled($0, temperature: calibration.temperature) }
+                row += String(format: " (test: %.3f → %.3f)", Calibration.expectedCalibrationError(probabilities, labels: truth),
+                              Calibration.expectedCalibrationError(scaled, labels: truth))
+            }
+            contents.settings.append(("calibration", row))
+        }
         if let test {
             contents.evaluation = test
             contents.rocCurves = try ROCCurve.oneVsRest(truth: split.test.map { data.labels[$0] }, probabilities: probabilities,
