@@ -75,27 +75,24 @@ public enum MultipartBody {
     /// `--boundary` to the next blank line — is scanned line by line up to the first colon: a superset of what the
     /// parser reads as header names (a preamble without the boundary, which the parser skips, may hold any bytes).
     static func checkHeaderNames(_ data: Data, boundary: String) throws {
-        let bytes = [UInt8](data), n = bytes.count
-        // Headers may start after any "--boundary": the parser takes the first one anywhere in the preamble (even
-        // without a CRLF before it), and each later CRLF--boundary.
-        let delimiter = Array("--\(boundary)".utf8)
-        var starts: [Int] = []
-        var i = 0
-        while i + delimiter.count <= n {
-            if bytes[i] == 0x2D && bytes[i..<(i + delimiter.count)].elementsEqual(delimiter) {
-                starts.append(i + delimiter.count)
+        // Scanned in place: the body can be tens of MiB.
+        try data.withUnsafeBytes { (bytes: UnsafeRawBufferPointer) in
+            let n = bytes.count
+            // Headers may start after any "--boundary": the parser takes the first one anywhere in the preamble (even
+            // without a CRLF before it), and each later CRLF--boundary.
+            let delimiter = Array("--\(boundary)".utf8)
+            var part = 0, i = 0
+            while i + delimiter.count <= n {
+                guard bytes[i] == 0x2D, bytes[i..<(i + delimiter.count)].elementsEqual(delimiter) else { i += 1; continue }
+                part += 1
+                var j = i + delimiter.count, inName = true
+                while j < n {
+                    if bytes[j] == 0x0D && j + 3 < n && bytes[j + 1] == 0x0A && bytes[j + 2] == 0x0D && bytes[j + 3] == 0x0A { break }
+                    if bytes[j] == 0x0A { inName = true } else if bytes[j] == 0x3A { inName = false }
+                    if inName && bytes[j] >= 0x80 { throw ParseError("part \(part) has a header name with a non-ASCII byte") }
+                    j += 1
+                }
                 i += delimiter.count
-            } else {
-                i += 1
-            }
-        }
-        for (part, start) in starts.enumerated() {
-            var j = start, inName = true
-            while j < n {
-                if bytes[j] == 0x0D && j + 3 < n && bytes[j + 1] == 0x0A && bytes[j + 2] == 0x0D && bytes[j + 3] == 0x0A { break }
-                if bytes[j] == 0x0A { inName = true } else if bytes[j] == 0x3A { inName = false }
-                if inName && bytes[j] >= 0x80 { throw ParseError("part \(part + 1) has a header name with a non-ASCII byte") }
-                j += 1
             }
         }
     }

@@ -7,11 +7,8 @@ import XCTest
 /// client that hangs up mid-body is counted as 499, never as a server error; the server keeps answering.
 final class ConnectionDeadlinesTests: XCTestCase {
     func start(_ configure: (inout ServerOptions) -> Void = { _ in }) async throws -> (CellphaseServer, Int) {
-        var o = ServerOptions()
-        o.port = 0
-        configure(&o)
-        let server = try CellphaseServer(analyzer: FieldAnalyzer(classifier: tinyClassifier()), options: o)
-        return (server, try await server.start())
+        let (server, base) = try await startServer(configure: configure)
+        return (server, base.port!)
     }
 
     func assertClosedByServer(_ c: LoopbackHTTPConnection, _ what: String, file: StaticString = #filePath, line: UInt = #line) {

@@ -10,11 +10,7 @@ import XCTest
 /// answers `/healthz` afterwards (each of these used to trap: overflow, a giant allocation, `Int(.nan)`).
 final class HostileInputTests: XCTestCase {
     func start(_ configure: (inout ServerOptions) -> Void = { _ in }) async throws -> (CellphaseServer, URL) {
-        var o = ServerOptions()
-        o.port = 0
-        configure(&o)
-        let server = try CellphaseServer(analyzer: FieldAnalyzer(classifier: tinyClassifier()), options: o)
-        return (server, URL(string: "http://127.0.0.1:\(try await server.start())")!)
+        try await startServer(configure: configure)
     }
 
     func testRawSizesThatOverflowAreRefused() async throws {
@@ -129,10 +125,7 @@ final class HostileInputTests: XCTestCase {
     /// refused before its body is decoded (a damaged TIFF gets 503, not the 400 its decoding would give), so
     /// concurrent large bodies are never decoded side by side.
     func testNothingIsDecodedWhileTheModelIsBusy() async throws {
-        var o = ServerOptions()
-        o.port = 0; o.queue = 0
-        let server = try CellphaseServer(analyzer: FieldAnalyzer(classifier: DelayedClassifier(tinyClassifier(), seconds: 1.5)), options: o)
-        let base = URL(string: "http://127.0.0.1:\(try await server.start())")!
+        let (server, base) = try await startServer(DelayedClassifier(tinyClassifier(), seconds: 1.5)) { $0.queue = 0 }
         let field = Data(testField.image.pixels.flatMap { v in withUnsafeBytes(of: UInt16(v).littleEndian) { Array($0) } })
         let w = testField.image.width, h = testField.image.height
         let first = Task { try await call(base, "/v1/fields?width=\(w)&height=\(h)&dtype=uint16", method: "POST", body: field) }

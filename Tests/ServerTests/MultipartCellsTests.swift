@@ -10,12 +10,7 @@ import FoundationNetworking
 
 /// `POST /v1/cells` with several crop files in one multipart/form-data body, over real HTTP.
 final class MultipartCellsTests: XCTestCase {
-    func start() async throws -> (CellphaseServer, URL) {
-        var o = ServerOptions()
-        o.port = 0
-        let server = try CellphaseServer(analyzer: FieldAnalyzer(classifier: tinyClassifier()), options: o)
-        return (server, URL(string: "http://127.0.0.1:\(try await server.start())")!)
-    }
+    func start() async throws -> (CellphaseServer, URL) { try await startServer() }
 
     func fileBytes(_ write: (URL) throws -> Void, ext: String) throws -> Data {
         let url = try temporaryFolder(self).appendingPathComponent("part.\(ext)")

@@ -63,15 +63,21 @@ func call(_ base: URL, _ path: String, method: String = "GET", body: Data? = nil
     return HTTPAnswer(status: http.statusCode, data: data, headers: headers)
 }
 
+/// A real server on a free loopback port (options edited by `configure`), and its base URL.
+func startServer(_ classifier: any CellClassifier = tinyClassifier(), configure: (inout ServerOptions) -> Void = { _ in },
+                 rules: [EventRule] = []) async throws -> (CellphaseServer, URL) {
+    var o = ServerOptions()
+    o.port = 0
+    configure(&o)
+    let server = try CellphaseServer(analyzer: FieldAnalyzer(classifier: classifier, rules: rules), options: o)
+    let port = try await server.start()
+    return (server, URL(string: "http://127.0.0.1:\(port)")!)
+}
+
 final class ServerTests: XCTestCase {
     func start(_ classifier: any CellClassifier = tinyClassifier(), configure: (inout ServerOptions) -> Void = { _ in },
                rules: [EventRule] = []) async throws -> (CellphaseServer, URL) {
-        var o = ServerOptions()
-        o.port = 0
-        configure(&o)
-        let server = try CellphaseServer(analyzer: FieldAnalyzer(classifier: classifier, rules: rules), options: o)
-        let port = try await server.start()
-        return (server, URL(string: "http://127.0.0.1:\(port)")!)
+        try await startServer(classifier, configure: configure, rules: rules)
     }
 
     func rawField(_ img: Image = testField.image) -> (Data, String) {
