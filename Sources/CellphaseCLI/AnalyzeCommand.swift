@@ -46,8 +46,14 @@ struct AnalyzeCommand: ParsableCommand {
     @Option(help: "Output folder for CSV, label TIFF, overlay and JSON (none written when omitted).") var out: String?
     @Option(help: "Event rules JSON (one rule or an array).") var rules: String?
     @OptionGroup var stage: StageOptions
+    @Option(help: "Page of a multi-page TIFF field to analyse, from 0 (the nuclear channel of a multi-channel file; default: the first).")
+    var page: Int = 0
     @Flag(help: "Skip the PNG overlay.") var noOverlay = false
     @Flag(help: "One JSON object per field on stdout.") var json = false
+
+    func validate() throws {
+        try OptionCheck.integer(page, "--page", 0...65_535)
+    }
 
     func run() throws {
         FieldProcessTuning.apply()
@@ -60,7 +66,7 @@ struct AnalyzeCommand: ParsableCommand {
         if labels != nil && files.count != 1 { throw ValidationError("--labels goes with exactly one field") }
         let position = try stage.position()
         for entry in files {
-            let field = try ImageFile.read(entry.url)
+            let field = try Self.read(entry.url, page: page)
             let labelImage = try labels.map { try LabelImage.read(URL(fileURLWithPath: $0), matching: field.width, field.height) }
             let a = try analyzer.analyze(field, labels: labelImage, stage: position, frame: entry.frame, name: entry.url.path)
             if let out {
@@ -71,12 +77,23 @@ struct AnalyzeCommand: ParsableCommand {
             if json {
                 print(String(decoding: try FieldOutputs.jsonData(Summary(r)), as: UTF8.self))
             } else {
-                let counts = r.classes.map { "\($0) \(r.counts[$0] ?? 0)" }.joined(separator: ", ")
+                let named = r.classes + (r.counts[Classifier.unknownClass].map { _ in [Classifier.unknownClass] } ?? [])
+                let counts = named.map { "\($0) \(r.counts[$0] ?? 0)" }.joined(separator: ", ")
                 print(String(format: "%@: %d objects (%@), %d events, %.1f ms (segment %.1f, classify %.1f)",
                              entry.url.lastPathComponent, r.objects.count, counts, r.events.count,
                              r.timings.totalMs, r.timings.segmentMs, r.timings.classifyMs))
             }
         }
+    }
+
+    /// Page `page` of the field at `url` (the only page of a PNG or single-page TIFF when `page` is 0).
+    static func read(_ url: URL, page: Int) throws -> Image {
+        guard page > 0 else { return try ImageFile.read(url) }
+        let pages = try ImageFile.readPages(url)
+        guard page < pages.count else {
+            throw CLIError("\(url.path): --page \(page) asked for, the file has \(pages.count) page\(pages.count == 1 ? "" : "s") (0…\(pages.count - 1))")
+        }
+        return pages[page]
     }
 
     /// What `--json` prints per field.

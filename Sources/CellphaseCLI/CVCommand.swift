@@ -15,7 +15,7 @@ struct CVCommand: ParsableCommand {
     @OptionGroup var source: DataOptions
     @OptionGroup var preprocess: PreprocessOptions
     @Option(help: "Architecture, or several comma-separated to compare them: \(ModelRegistry.names.joined(separator: ", ")).")
-    var model: String = "lowdepth"
+    var model: String = Recipe.defaultArchitecture
     @Option(help: "Number of folds (default: the dataset's own folds, else 5).") var folds: Int?
     @OptionGroup var training: TrainingOptions
     @Option(help: "Output folder for report.html and the per-fold epoch logs. Default: runs/cv-MODEL.") var out: String?
@@ -61,7 +61,10 @@ struct CVCommand: ParsableCommand {
             top["report"] = reportURL.path
             print(try Console.json(object: top))
         } else {
-            for r in results { print(Console.crossValidationText(model: r.name, summary: r.summary, seconds: r.seconds)) }
+            for r in results {
+                print(Console.crossValidationText(model: r.name, summary: r.summary, seconds: r.seconds))
+                if let levers = r.levers { print(levers.text.split(separator: "\n").map { "  " + $0 }.joined(separator: "\n")) }
+            }
             print("report: \(reportURL.path)")
         }
     }

@@ -16,6 +16,7 @@ extension Console {
         o["fold_seconds"] = folds.map(\.seconds)
         o["fold_best_epochs"] = folds.map { $0.bestEpoch ?? 0 }
         o["fold_epochs_run"] = folds.map(\.history.count)
+        if let levers = InferenceLevers(folds) { o["inference_levers"] = try dictionary(levers) }
         return o
     }
 

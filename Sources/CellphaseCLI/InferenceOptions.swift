@@ -6,10 +6,20 @@ struct InferenceOptions: ParsableArguments {
     @Flag(help: "Test-time augmentation: average the probabilities over the 8 rotations and mirrors of each crop (8× the model time).")
     var tta = false
     @Flag(help: "Ignore the bundle's calibration temperature (raw soft-max confidences).") var noCalibration = false
+    @Option(help: """
+        Abstain below this confidence (0–1): the cell's class is 'unknown' (counted as such; no event fires on it) \
+        instead of a class the model is unsure of. Default: always name a class.
+        """)
+    var unknownBelow: Float?
+
+    func validate() throws {
+        try OptionCheck.number(unknownBelow, "--unknown-below", 0...1)
+    }
 
     /// Applies the options to `classifier`.
     func configure(_ classifier: Classifier) {
         classifier.tta = tta
         classifier.calibrated = !noCalibration
+        classifier.unknownBelow = unknownBelow
     }
 }

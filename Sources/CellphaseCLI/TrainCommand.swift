@@ -13,7 +13,7 @@ struct TrainCommand: ParsableCommand {
 
     @OptionGroup var source: DataOptions
     @OptionGroup var preprocess: PreprocessOptions
-    @Option(help: "Architecture: \(ModelRegistry.names.joined(separator: ", ")).") var model: String = "lowdepth"
+    @Option(help: "Architecture: \(ModelRegistry.names.joined(separator: ", ")).") var model: String = Recipe.defaultArchitecture
     @OptionGroup var training: TrainingOptions
     @Option(help: "Output folder (gets MODEL.cellphase/, training.jsonl, report.html). Default: runs/MODEL.") var out: String?
     @Option(help: "Share of the images held out for the test metrics.") var testFraction: Double = 0.15

@@ -22,12 +22,20 @@ public protocol CellClassifier: AnyObject, Sendable {
     /// One probability vector (summing to 1, in `classes` order) per crop. Crops keep the
     /// field's raw values; the classifier applies its own preprocessing.
     func probabilities(for crops: [Image]) throws -> [[Float]]
+    /// The class named for one probability vector (the most probable by default; `Classifier` may abstain with
+    /// `Classifier.unknownClass`).
+    func verdict(_ probabilities: [Float]) -> (className: String, confidence: Float)
 }
 
 extension CellClassifier {
     public var cropFraming: CropFraming? { nil }
     public var summary: ClassifierInfo {
         ClassifierInfo(name: "model", architecture: "custom", classes: classes, inputSide: inputSide, cropFraming: cropFraming)
+    }
+    public func verdict(_ p: [Float]) -> (className: String, confidence: Float) {
+        var best = 0
+        for k in p.indices where p[k] > p[best] { best = k }
+        return p.isEmpty ? (Classifier.unknownClass, 0) : (classes[best], p[best])
     }
 }
 

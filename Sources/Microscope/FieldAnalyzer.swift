@@ -124,13 +124,12 @@ public struct FieldAnalyzer: Sendable {
         objects.reserveCapacity(seg.objects.count)
         var counts = Dictionary(uniqueKeysWithValues: classes.map { ($0, 0) })
         for (o, p) in zip(seg.objects, probs) {
-            var best = 0
-            for k in p.indices where p[k] > p[best] { best = k }
+            let v = classifier.verdict(p)
             let b = o.boundingBox
             objects.append(ObjectResult(id: o.id, centroidX: o.centroidX, centroidY: o.centroidY, bbox: [b.minX, b.minY, b.maxX, b.maxY],
                                         area: o.area, perimeter: o.perimeter, meanIntensity: o.meanIntensity,
-                                        touchesBorder: o.touchesBorder, className: classes[best], confidence: p[best], probabilities: p))
-            counts[classes[best], default: 0] += 1
+                                        touchesBorder: o.touchesBorder, className: v.className, confidence: v.confidence, probabilities: p))
+            counts[v.className, default: 0] += 1
         }
         let events = EventEvaluator.events(rules: rules, objects: objects, width: field.width, height: field.height,
                                            stage: stage, frame: frame, field: name)
@@ -145,9 +144,8 @@ public struct FieldAnalyzer: Sendable {
     public func classify(crops: [Image]) throws -> [(className: String, confidence: Float, probabilities: [Float])] {
         let probs = try classifier.probabilities(for: crops)
         return probs.map { p in
-            var best = 0
-            for k in p.indices where p[k] > p[best] { best = k }
-            return (classifier.classes[best], p[best], p)
+            let v = classifier.verdict(p)
+            return (v.className, v.confidence, p)
         }
     }
 }

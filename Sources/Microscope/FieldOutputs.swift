@@ -1,5 +1,6 @@
 import Foundation
 import Imaging
+import Models
 import Segmentation
 
 /// Files written per field for people and other tools: the per-object CSV (what napari and
@@ -39,14 +40,17 @@ public enum FieldOutputs {
         try a.labels.writeTIFF(to: labelsURL)
         out.append(labelsURL)
         if overlay {
-            let classIndex = Dictionary(uniqueKeysWithValues: a.result.classes.enumerated().map { ($1, $0) })
+            // Abstentions (`Classifier.unknownClass`) get the colour after the classes'.
+            let named = a.result.classes + (a.result.objects.contains { $0.className == Classifier.unknownClass }
+                                            && !a.result.classes.contains(Classifier.unknownClass) ? [Classifier.unknownClass] : [])
+            let classIndex = Dictionary(named.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
             var colour = [Int](repeating: 0, count: a.labels.count + 1)
             for o in a.result.objects where o.id < colour.count { colour[o.id] = classIndex[o.className] ?? 0 }
             let url = folder.appendingPathComponent(base + "_overlay.png")
             try Overlay.writePNG(field: field, labels: a.labels, to: url) { colour[$0 < colour.count ? $0 : 0] }
             out.append(url)
             // The colour legend (Overlay.palette order) for the person looking at the overlay.
-            let legend = a.result.classes.enumerated().map { i, c -> String in
+            let legend = named.enumerated().map { i, c -> String in
                 let p = Overlay.palette[i % Overlay.palette.count]
                 return "\(c),#" + String(format: "%02X%02X%02X", p.0, p.1, p.2)
             }

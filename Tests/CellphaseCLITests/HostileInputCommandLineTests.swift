@@ -51,7 +51,11 @@ extension CommandLineTests {
                              (["sgan", "train", "--data", dir.path, "--time-limit", "inf"], "--time-limit"),
                              (["sgan", "train", "--data", dir.path, "--labels-per-class", "-3"], "--labels-per-class"),
                              (["bench", "field", "--side", "0"], "--side"), (["bench", "field", "--duration", "nan"], "--duration"),
-                             (["analyze", field.path, "--model", "untrained-sgan", "--stage-x", "nan", "--stage-y", "0", "--pixel-size", "1"], "--stage-x")] {
+                             (["analyze", field.path, "--model", "untrained-sgan", "--stage-x", "nan", "--stage-y", "0", "--pixel-size", "1"], "--stage-x"),
+                             (["analyze", field.path, "--model", "untrained-sgan", "--unknown-below", "1.5"], "--unknown-below"),
+                             (["analyze", field.path, "--model", "untrained-sgan", "--unknown-below", "nan"], "--unknown-below"),
+                             (["analyze", field.path, "--model", "untrained-sgan", "--page", "-1"], "--page"),
+                             (["analyze", field.path, "--model", "untrained-sgan", "--page", "1"], "--page 1")] {
             let r = try run(args, in: dir)
             XCTAssertNotEqual(r.status, 0, "\(args)")
             XCTAssertTrue(r.err.contains(flag), "\(args): \(r.err)")

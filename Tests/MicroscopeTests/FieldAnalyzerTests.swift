@@ -38,6 +38,45 @@ final class FieldAnalyzerTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(r.timings.totalMs, r.timings.segmentMs + r.timings.classifyMs)
     }
 
+    /// `unknownBelow`: cells under the confidence are counted `unknown` (probabilities kept), fire no event, and get
+    /// their own overlay colour and legend row; without it every cell names a class.
+    func testCellsUnderTheConfidenceAreUnknownAndFireNoEvent() throws {
+        let field = try smallField()
+        let classifier = tinyClassifier()
+        let rules = [EventRule(name: "any", classes: classifier.classes)]
+        let plain = try FieldAnalyzer(classifier: classifier, rules: rules).analyze(field.image, name: "f").result
+        XCTAssertNil(plain.counts[Classifier.unknownClass])
+        XCTAssertFalse(plain.events.isEmpty, "a rule on every class fires without abstentions")
+        let confidences = plain.objects.map(\.confidence).sorted()
+        let median = confidences[confidences.count / 2]
+        classifier.unknownBelow = median
+        let analysis = try FieldAnalyzer(classifier: classifier, rules: rules).analyze(field.image, name: "f")
+        let r = analysis.result
+        let expected = plain.objects.filter { $0.confidence < median }.count
+        XCTAssertGreaterThan(expected, 0)
+        XCTAssertEqual(r.counts[Classifier.unknownClass], expected)
+        XCTAssertEqual(r.counts.values.reduce(0, +), r.objects.count)
+        for (a, b) in zip(plain.objects, r.objects) {
+            XCTAssertEqual(a.probabilities, b.probabilities)
+            XCTAssertEqual(b.className, a.confidence < median ? Classifier.unknownClass : a.className)
+        }
+        let unknownIds = Set(r.objects.filter { $0.className == Classifier.unknownClass }.map(\.id))
+        XCTAssertEqual(r.events.count, plain.events.count - unknownIds.count)
+        XCTAssertTrue(r.events.allSatisfy { !unknownIds.contains($0.detail!.objectId) }, "no event on an unknown cell")
+        classifier.unknownBelow = 1.01
+        let none = try FieldAnalyzer(classifier: classifier, rules: rules).analyze(field.image, name: "f").result
+        XCTAssertEqual(none.counts[Classifier.unknownClass], none.objects.count)
+        XCTAssertTrue(none.events.isEmpty)
+        let dir = try temporaryFolder(self)
+        try FieldOutputs.write(analysis, field: field.image, to: dir, base: "f", json: false)
+        let legend = try String(contentsOf: dir.appendingPathComponent("f_overlay_legend.csv"), encoding: .utf8)
+        XCTAssertEqual(legend.split(separator: "\n").map { String($0.split(separator: ",")[0]) },
+                       ["class"] + classifier.classes + [Classifier.unknownClass])
+        let csv = try String(contentsOf: dir.appendingPathComponent("f.csv"), encoding: .utf8)
+        XCTAssertEqual(csv.components(separatedBy: ",unknown,").count - 1, expected)
+        XCTAssertEqual(classifier.summary.unknownBelow ?? 0, 1.01, accuracy: 1e-6)
+    }
+
     /// A label image from another tool replaces segmentation; an empty field gives zero objects.
     func testImportedLabelsAndEmptyField() throws {
         let field = try smallField()

@@ -124,6 +124,47 @@ final class SupervisedTrainingTests: XCTestCase {
         XCTAssertEqual((obj["confusion"] as! [[Int]]).joined().reduce(0, +), 32, "every image tested once")
     }
 
+    /// Every fold measures the inference levers on its own model: a temperature fit on its validation split (the test
+    /// ECE after it recomputed from the kept probabilities), test-time augmentation through `Classifier` (its accuracy
+    /// and its difference to one view), and the JSON `cellphase cv` writes as `inference_levers`; off, none of it.
+    func testCrossValidationMeasuresInferenceLeversPerFold() throws {
+        let dir = try temporaryFolder(self)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let data = try syntheticTwoPhase(perClass: 30, side: 32, root: dir)
+        let folds = Experiment.folds(for: data, k: 2, seed: 1)
+        var o = SupervisedTrainer.Options()
+        o.epochs = 2; o.earlyStopping = nil
+        let (_, results) = try Experiment.crossValidate(architecture: "scnn", data: data, folds: folds, options: o,
+                                                        validationFraction: 0.4)
+        for f in results {
+            let c = try XCTUnwrap(f.calibration, "≥ 10 validation images: a temperature")
+            XCTAssertEqual(c.images, f.validationCount)
+            XCTAssertEqual(f.testLabels.count, f.testCount)
+            XCTAssertEqual(f.testProbabilities.count, f.testCount)
+            XCTAssertEqual(f.report.ece ?? -1, Calibration.expectedCalibrationError(f.testProbabilities, labels: f.testLabels), accuracy: 1e-9)
+            let scaled = f.testProbabilities.map { Calibration.scaled($0, temperature: c.temperature) }
+            XCTAssertEqual(f.calibratedECE ?? -1, Calibration.expectedCalibrationError(scaled, labels: f.testLabels), accuracy: 1e-9)
+            let tta = try XCTUnwrap(f.ttaReport)
+            XCTAssertEqual(tta.samples, f.testCount)
+            XCTAssertEqual(tta.confusion.joined().reduce(0, +), f.testCount)
+        }
+        let levers = try XCTUnwrap(InferenceLevers(results))
+        XCTAssertEqual(levers.folds, 2)
+        for i in 0..<2 {
+            XCTAssertEqual(levers.ttaDifference[i], results[i].ttaReport!.accuracy - results[i].report.accuracy, accuracy: 1e-12)
+            XCTAssertEqual(levers.temperatures[i], results[i].calibration!.temperature)
+        }
+        XCTAssertTrue(levers.text.contains("test-time augmentation") && levers.text.contains("ECE"), levers.text)
+        let json = try JSONSerialization.jsonObject(with: JSONEncoder().encode(levers)) as! [String: Any]
+        for key in ["plain_accuracy", "tta_accuracy", "tta_difference", "ece", "calibrated_ece", "tta_ece", "temperatures"] {
+            XCTAssertEqual((json[key] as? [Double])?.count, 2, key)
+        }
+        let (_, off) = try Experiment.crossValidate(architecture: "scnn", data: data, folds: folds, options: o,
+                                                    validationFraction: 0.4, inferenceLevers: false)
+        XCTAssertNil(InferenceLevers(off))
+        XCTAssertEqual(off.map(\.report.accuracy), results.map(\.report.accuracy), "same seed, same plain result")
+    }
+
     /// `cellphase evaluate --json`: the keys of the issue.
     func testEvaluateJSONKeys() throws {
         let dir = try temporaryFolder(self)

@@ -30,6 +30,12 @@ public final class Classifier: @unchecked Sendable {
     /// Divide the logits by the temperature fit on the validation split when the bundle has one
     /// (`BundleInfo.calibration`, `Calibration`): confidences that match accuracy; the arg-max is unchanged.
     public var calibrated = true
+    /// Abstain below this confidence: the verdict is `Classifier.unknownClass` (counted as such by `analyze`; no event
+    /// rule fires on it) instead of a class the model is unsure of. Nil (the default) always names a class. Confidence
+    /// is the calibrated one when the bundle has a temperature, so 0.6 means "right about six times in ten".
+    public var unknownBelow: Float?
+    /// The verdict for a cell whose confidence is under `unknownBelow`.
+    public static let unknownClass = "unknown"
     private let lock = NSLock()
 
     public var classes: [String] { info.classes }
@@ -42,7 +48,9 @@ public final class Classifier: @unchecked Sendable {
 
     /// One image's result.
     public struct Prediction: Sendable, Hashable {
+        /// The most probable class (an index into `classes`), even when the verdict is unknown.
         public var label: Int
+        /// The verdict: `classes[label]`, or `Classifier.unknownClass` when the confidence is under `unknownBelow`.
         public var className: String
         public var confidence: Float
         public var probabilities: [Float]
@@ -198,18 +206,29 @@ public final class Classifier: @unchecked Sendable {
         try probabilities(images).map(prediction)
     }
 
-    /// The most probable class of one probability vector.
+    /// The most probable class of one probability vector, and the verdict (`verdict`).
     public func prediction(_ p: [Float]) -> Prediction {
         var arg = 0
         for j in p.indices where p[j] > p[arg] { arg = j }
-        return Prediction(label: arg, className: classes[arg], confidence: p[arg], probabilities: p)
+        return Prediction(label: arg, className: verdict(p).className, confidence: p[arg], probabilities: p)
+    }
+
+    /// The class named for one probability vector: the most probable, or `unknownClass` when its probability is under
+    /// `unknownBelow`.
+    public func verdict(_ p: [Float]) -> (className: String, confidence: Float) {
+        var arg = 0
+        for j in p.indices where p[j] > p[arg] { arg = j }
+        guard !p.isEmpty else { return (Self.unknownClass, 0) }
+        if let unknownBelow, !(p[arg] >= unknownBelow) { return (Self.unknownClass, p[arg]) }
+        return (classes[arg], p[arg])
     }
 
     /// What `GET /v1/model` and `cellphase analyze --json` report about this classifier.
     public var summary: ClassifierInfo {
         ClassifierInfo(name: name, architecture: info.model.architecture, classes: classes, inputSide: inputSide,
                               channels: channels, preprocessing: info.preprocessing.key, metrics: metrics, trained: trained,
-                              cropFraming: cropFraming, temperature: calibrated ? info.calibration?.temperature : nil, tta: tta)
+                              cropFraming: cropFraming, temperature: calibrated ? info.calibration?.temperature : nil, tta: tta,
+                       unknownBelow: unknownBelow.map(Double.init))
     }
 }
 

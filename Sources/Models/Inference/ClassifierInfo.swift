@@ -18,18 +18,21 @@ public struct ClassifierInfo: Codable, Sendable, Equatable {
     public var temperature: Double?
     /// Whether probabilities are averaged over the eight symmetries of each crop.
     public var tta: Bool
+    /// Confidence under which the verdict is `unknown` (nil: always a class).
+    public var unknownBelow: Double?
 
     public init(name: String, architecture: String, classes: [String], inputSide: Int, channels: Int = 1,
                 preprocessing: String = "", metrics: [String: Double] = [:], trained: Bool = true, cropFraming: CropFraming? = nil,
-                temperature: Double? = nil, tta: Bool = false) {
+                temperature: Double? = nil, tta: Bool = false, unknownBelow: Double? = nil) {
         self.name = name; self.architecture = architecture; self.classes = classes; self.inputSide = inputSide
         self.channels = channels; self.preprocessing = preprocessing; self.metrics = metrics; self.trained = trained
         self.cropFraming = cropFraming; self.temperature = temperature; self.tta = tta
+        self.unknownBelow = unknownBelow
     }
 
     enum CodingKeys: String, CodingKey {
         case name, architecture, classes, channels, preprocessing, metrics, trained, temperature, tta
-        case inputSide = "input_size", cropFraming = "crop_framing"
+        case inputSide = "input_size", cropFraming = "crop_framing", unknownBelow = "unknown_below"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -45,5 +48,6 @@ public struct ClassifierInfo: Codable, Sendable, Equatable {
         cropFraming = try c.decodeIfPresent(CropFraming.self, forKey: .cropFraming)
         temperature = try c.decodeIfPresent(Double.self, forKey: .temperature)
         tta = try c.decodeIfPresent(Bool.self, forKey: .tta) ?? false
+        unknownBelow = try c.decodeIfPresent(Double.self, forKey: .unknownBelow)
     }
 }

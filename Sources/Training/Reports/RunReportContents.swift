@@ -16,6 +16,8 @@ public struct RunReportContents: Sendable {
     public var rocCurves: [ROCCurve?]?
     public var trainingLog: [EpochRecord] = []
     public var crossValidation: CrossValidationSummary?
+    /// Reliability diagram of the test calls (raw and calibrated), written as `figures/reliability.svg`.
+    public var reliability: ReliabilityPlot?
     public var comparison: ModelComparisonPlot?
     public var budgetGrid: BudgetGridHeatMap?
     public var notes: String?
@@ -30,6 +32,11 @@ public struct RunReportContents: Sendable {
         if let evaluation { r.addMetrics(evaluation, rocCurves: rocCurves) }
         if !trainingLog.isEmpty { r.addTrainingCurves(trainingLog) }
         if let crossValidation { r.addCrossValidation(crossValidation) }
+        if let reliability {
+            r.addFigure(title: "Calibration", canvas: reliability.canvas(),
+                        caption: "Accuracy against confidence over 15 equal bins of the test calls; on the diagonal a confidence of 0.9 is right nine times in ten. ECE: mean gap weighted by the bars.",
+                        name: "reliability")
+        }
         if let comparison { r.addFigure(title: "Model comparison", canvas: comparison.canvas(), caption: "Mean accuracy over folds; error bars ± one standard deviation.") }
         if let budgetGrid { r.addFigure(title: "Label budget grid", canvas: budgetGrid.canvas(), caption: "Mean test accuracy per labelled budget and unlabelled pool size (SGAN paper, Figure 4).") }
         if let notes { r.addNotes(notes) }

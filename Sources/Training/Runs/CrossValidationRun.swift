@@ -13,6 +13,8 @@ public struct CrossValidationRun {
         public var summary: CrossValidationSummary
         public var folds: [Experiment.FoldResult]
         public var seconds: Double
+        /// Test-time augmentation and calibration measured on the same fold models.
+        public var levers: InferenceLevers?
     }
 
     public var architectures: [String]
@@ -42,15 +44,22 @@ public struct CrossValidationRun {
                 architecture: name, data: data, folds: folds, options: o, validationFraction: validationFraction,
                 initWeights: initWeights, progress: { f, e in progress(m, f, e) },
                 foldDone: { r in
-                    note(String(format: "%@ %@: test accuracy %.1f %%, balanced %.1f %% (best epoch %@, %.0f s)",
-                                name, r.name, 100 * r.report.accuracy, 100 * r.report.balancedAccuracy,
-                                r.bestEpoch.map(String.init) ?? "–", r.seconds))
+                    var line = String(format: "%@ %@: test accuracy %.1f %%, balanced %.1f %% (best epoch %@, %.0f s)",
+                                      name, r.name, 100 * r.report.accuracy, 100 * r.report.balancedAccuracy,
+                                      r.bestEpoch.map(String.init) ?? "–", r.seconds)
+                    if let tta = r.ttaReport { line += String(format: "; with --tta %.1f %%", 100 * tta.accuracy) }
+                    if let t = r.calibration?.temperature, let e = r.report.ece, let after = r.calibratedECE {
+                        line += String(format: "; ECE %.3f → %.3f (T %.2f)", e, after, t)
+                    }
+                    note(line)
                 })
             let secs = Date().timeIntervalSince(t0)
             note(String(format: "%@: accuracy %.1f ± %.1f %%, balanced %.1f ± %.1f %% over %d folds (%.0f s)", name,
                         100 * summary.accuracy.mean, 100 * (summary.accuracy.std ?? 0),
                         100 * summary.balancedAccuracy.mean, 100 * (summary.balancedAccuracy.std ?? 0), summary.folds, secs))
-            results.append(ModelResult(name: name, summary: summary, folds: foldResults, seconds: secs))
+            let levers = InferenceLevers(foldResults)
+            if let levers { note("\(name): " + levers.text.replacingOccurrences(of: "\n", with: "\n\(name): ")) }
+            results.append(ModelResult(name: name, summary: summary, folds: foldResults, seconds: secs, levers: levers))
         }
         let reportURL = out.appendingPathComponent("report.html")
         try report(results, data: data, folds: folds.count, foldsNote: foldsNote, dataRoot: dataRoot).write(to: reportURL)
@@ -66,8 +75,18 @@ public struct CrossValidationRun {
             + results.map { ("time \($0.name)", String(format: "%.0f s (%.0f s per fold)", $0.seconds, $0.seconds / Double(folds))) }
         c.crossValidation = results[0].summary
         c.trainingLog = results[0].folds.first?.history ?? []
+        // Every fold's test calls pooled (each fold calibrated on its own validation split).
+        let first = results[0].folds
+        let truth = first.flatMap(\.testLabels)
+        if !truth.isEmpty, first.allSatisfy({ $0.calibration != nil }) {
+            let scaled = first.flatMap { f in f.testProbabilities.map { Calibration.scaled($0, temperature: f.calibration!.temperature) } }
+            c.reliability = ReliabilityPlot(series: [.init(name: "soft-max", probabilities: first.flatMap(\.testProbabilities), labels: truth),
+                                                     .init(name: "temperature per fold", probabilities: scaled, labels: truth)],
+                                            title: "Reliability diagram (\(results[0].name), all folds' test crops)")
+        }
         c.comparison = ModelComparisonPlot(entries: results.map { .init(name: $0.name, summary: $0.summary) },
                                            references: data.dataset.classes.count == 7 ? [.sganTransferRoboscope] : [])
+        let levers = results.compactMap { r in r.levers.map { "\(r.name): " + $0.text.replacingOccurrences(of: "\n", with: "; ") + "." } }
         if results.count > 1 {
             c.notes = results.dropFirst().map { r in
                 String(format: "%@: accuracy %.1f ± %.1f %%, balanced accuracy %.1f ± %.1f %%, macro F1 %.3f.", r.name,
@@ -75,6 +94,7 @@ public struct CrossValidationRun {
                        100 * r.summary.balancedAccuracy.mean, 100 * (r.summary.balancedAccuracy.std ?? 0), r.summary.macroF1.mean)
             }.joined(separator: "\n")
         }
+        if !levers.isEmpty { c.notes = ([c.notes].compactMap { $0 } + levers).joined(separator: "\n") }
         let html = c.htmlReport()
         for r in results.dropFirst() { html.addCrossValidation(r.summary, title: "Cross-validation — \(r.name)") }
         return html

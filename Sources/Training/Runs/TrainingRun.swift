@@ -85,6 +85,14 @@ public struct TrainingRun {
                               Calibration.expectedCalibrationError(scaled, labels: truth))
             }
             contents.settings.append(("calibration", row))
+            if !probabilities.isEmpty {
+                let truth = split.test.map { data.labels[$0] }
+                contents.reliability = ReliabilityPlot(series: [
+                    .init(name: "soft-max", probabilities: probabilities, labels: truth),
+                    .init(name: String(format: "T = %.2f", calibration.temperature),
+                          probabilities: probabilities.map { Calibration.scaled($0, temperature: calibration.temperature) }, labels: truth),
+                ])
+            }
         }
         if let test {
             contents.evaluation = test

@@ -43,14 +43,72 @@ public enum Experiment {
         return (report, rowsP)
     }
 
+    /// `model` as the one inference path runs it (`Classifier`: the oneDNN stacks of `Module.infer`, test-time
+    /// augmentation, temperature), with `data`'s preprocessing and classes.
+    public static func classifier(_ model: Module, config: ModelConfig, data: PreparedDataset,
+                                  calibration: Calibration?) -> Classifier {
+        Classifier(model: model, info: BundleInfo(model: config, classes: data.dataset.classes, preprocessing: data.settings,
+                                                  augmentation: nil, data: nil, seed: 0, calibration: calibration))
+    }
+
+    /// `classifier`'s probabilities for the already-preprocessed `rows` of `data`.
+    public static func probabilities(_ classifier: Classifier, data: PreparedDataset, rows: [Int]) throws -> [[Float]] {
+        let size = data.sampleSize
+        return try classifier.probabilities(samples: rows.map { Array(data.data[$0 * size ..< ($0 + 1) * size]) })
+    }
+
     /// One fold of a cross-validation.
     public struct FoldResult: Sendable {
         public var name: String
+        /// Plain inference: one view, raw soft-max (what every earlier figure measured).
         public var report: EvaluationReport
         public var history: [EpochRecord]
         public var bestEpoch: Int?
         public var seconds: Double
         public var trainCount: Int, validationCount: Int, testCount: Int
+        /// The inference levers on the same model (`InferenceLevers`), when measured: the temperature fit on the
+        /// fold's validation split, test-time augmentation over the 8 symmetries (calibrated when there is a
+        /// temperature; the arg-max does not depend on it), and the test ECE of each.
+        public var calibration: Calibration? = nil
+        public var ttaReport: EvaluationReport? = nil
+        public var calibratedECE: Double? = nil
+        public var ttaECE: Double? = nil
+        /// Test truth and raw single-view probabilities (the pooled reliability diagram).
+        public var testLabels: [Int] = []
+        public var testProbabilities: [[Float]] = []
+    }
+
+    /// Trains one fold's model (test rows untouched) and measures it on `test`: plain, calibrated on `validation`, and
+    /// with test-time augmentation when `inferenceLevers`.
+    static func foldResult(name: String, config: ModelConfig, data: PreparedDataset, train: [Int], validation: [Int],
+                           test: [Int], options: SupervisedTrainer.Options, initWeights: URL?, inferenceLevers: Bool,
+                           progress: (EpochRecord) -> Void) throws -> FoldResult {
+        let t0 = Date()
+        let (model, result) = try self.train(config, data: data, train: train, validation: validation, options: options,
+                                             initWeights: initWeights, progress: progress)
+        let (report, plain) = try evaluate(model, data: data, rows: test)
+        var fold = FoldResult(name: name, report: report, history: result.history, bestEpoch: result.bestEpoch, seconds: 0,
+                              trainCount: train.count, validationCount: validation.count, testCount: test.count)
+        let truth = test.map { data.labels[$0] }
+        fold.testLabels = truth
+        fold.testProbabilities = plain
+        if inferenceLevers {
+            if !validation.isEmpty {
+                let (_, v) = try evaluate(model, data: data, rows: validation)
+                fold.calibration = Calibration.fit(probabilities: v, labels: validation.map { data.labels[$0] })
+            }
+            let c = classifier(model, config: config, data: data, calibration: fold.calibration)
+            if let t = fold.calibration?.temperature {
+                fold.calibratedECE = Calibration.expectedCalibrationError(plain.map { Calibration.scaled($0, temperature: t) },
+                                                                          labels: truth)
+            }
+            c.tta = true
+            let tta = try probabilities(c, data: data, rows: test)
+            fold.ttaReport = try EvaluationReport(truth: truth, probabilities: tta, classes: data.dataset.classes)
+            fold.ttaECE = Calibration.expectedCalibrationError(tta, labels: truth)
+        }
+        fold.seconds = Date().timeIntervalSince(t0)
+        return fold
     }
 
     /// The test folds to use: the dataset's own folds when it has them (and `k` is nil or equals their number),
@@ -71,16 +129,17 @@ public enum Experiment {
 
     /// Cross-validates: each fold is the test set once; the others, minus a stratified `validationFraction`
     /// for early stopping and the best-epoch checkpoint, train a fresh model.
+    /// With `inferenceLevers` each fold also measures calibration and test-time augmentation on its model (paired:
+    /// same weights, same test crops; `InferenceLevers`).
     public static func crossValidate(architecture: String, data: PreparedDataset, folds: [(name: String, rows: [Int])],
                                      options: SupervisedTrainer.Options, validationFraction: Double = 0.15,
-                                     initWeights: URL? = nil,
+                                     initWeights: URL? = nil, inferenceLevers: Bool = true,
                                      progress: (_ fold: Int, _ epoch: EpochRecord) -> Void = { _, _ in },
                                      foldDone: (FoldResult) -> Void = { _ in }) throws
         -> (summary: CrossValidationSummary, folds: [FoldResult]) {
         let config = try config(architecture: architecture, data: data)
         var results: [FoldResult] = []
         for (i, split) in Splitter.crossValidation(folds.map(\.rows)).enumerated() {
-            let t0 = Date()
             let inner = Splitter.stratified(labels: data.labels, groups: nil, indices: split.train,
                                             train: 1 - validationFraction, validation: validationFraction, test: 0,
                                             seed: options.seed &+ UInt64(i))
@@ -89,12 +148,9 @@ public enum Experiment {
             o.log = options.log.map { TrainingLog(url: $0.url.deletingPathExtension()
                 .appendingPathExtension("fold\(i + 1).jsonl"), format: $0.format) }
             if let url = o.log?.url { try? FileManager.default.removeItem(at: url) }  // a fresh log per run
-            let (model, result) = try train(config, data: data, train: inner.train, validation: inner.validation,
-                                            options: o, initWeights: initWeights) { progress(i, $0) }
-            let (report, _) = try evaluate(model, data: data, rows: split.test)
-            let fold = FoldResult(name: folds[i].name, report: report, history: result.history, bestEpoch: result.bestEpoch,
-                                  seconds: Date().timeIntervalSince(t0), trainCount: inner.train.count,
-                                  validationCount: inner.validation.count, testCount: split.test.count)
+            let fold = try foldResult(name: folds[i].name, config: config, data: data, train: inner.train,
+                                      validation: inner.validation, test: split.test, options: o, initWeights: initWeights,
+                                      inferenceLevers: inferenceLevers) { progress(i, $0) }
             results.append(fold)
             foldDone(fold)
         }
