@@ -26,7 +26,7 @@ enum ExampleFormat: String, ExpressibleByArgument, CaseIterable {
     case png, tif
 }
 
-/// `--intensity`: each crop's own percentiles, or one range for the whole dataset.
+/// `--intensity`: each crop's own percentiles, one range for the whole dataset, or both as two input channels.
 enum IntensityMode: String, ExpressibleByArgument, CaseIterable {
-    case image, dataset
+    case image, dataset, both
 }

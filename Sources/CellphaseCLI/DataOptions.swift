@@ -38,9 +38,11 @@ struct DataOptions: ParsableArguments {
             Console.note("unlabelled: \(pool.count) images from \(extraUnlabelled.path)")
         }
         if preprocess?.fitsDatasetRange == true {
-            settings = settings.fittingDatasetRange(of: ds)
-            if case let .fixed(lo, hi, _) = settings.normalization {
-                Console.note("intensity: one range for all crops, raw \(lo)…\(hi) (1st–99.8th percentiles of \(ds.count) crops pooled)")
+            let second = preprocess?.datasetRangeAsSecondChannel == true
+            settings = settings.fittingDatasetRange(of: ds, secondChannel: second)
+            if case let .fixed(lo, hi, _) = second ? settings.absoluteIntensity : settings.normalization {
+                Console.note("intensity: one range for all crops, raw \(lo)…\(hi) (1st–99.8th percentiles of \(ds.count) crops pooled)"
+                             + (second ? ", as a second channel beside each crop's own percentiles" : ""))
             }
         }
         let data = try PreparedDataset.prepare(ds, settings: settings, onError: try policy())

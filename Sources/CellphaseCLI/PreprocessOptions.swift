@@ -12,7 +12,8 @@ struct PreprocessOptions: ParsableArguments {
     var resize: ResizeMode = .keepAspect
     @Option(help: """
         Intensity normalisation: image (each crop's own 1st–99.8th percentiles) or dataset (one range for every crop, \
-        from the percentiles of all crops pooled: brightness differences between crops stay a feature).
+        from the percentiles of all crops pooled: brightness differences between crops stay a feature) or both \
+        (two input channels: the crop's own contrast and its brightness against the dataset).
         """)
     var intensity: IntensityMode = .image
 
@@ -24,5 +25,7 @@ struct PreprocessOptions: ParsableArguments {
         return s
     }
 
-    var fitsDatasetRange: Bool { intensity == .dataset }
+    var fitsDatasetRange: Bool { intensity != .image }
+    /// The dataset range goes into a second channel (`--intensity both`).
+    var datasetRangeAsSecondChannel: Bool { intensity == .both }
 }

@@ -22,6 +22,11 @@ public struct PreprocessSettings: Sendable, Hashable, Codable {
     public var channels: ChannelMode
     /// Read every TIFF page as a channel (otherwise only the first page).
     public var allPages: Bool
+    /// A second copy of each channel normalised with this (a `.fixed` dataset range: `--intensity both`), stacked
+    /// after the first: the model sees the crop's shape at full contrast *and* its brightness against the dataset —
+    /// condensed mitotic chromatin is brighter than interphase chromatin, which per-image percentiles erase. Nil: one
+    /// copy (the default).
+    public var absoluteIntensity: Normalization?
 
     public init(side: Int = 64, resize: ResizeMode = .keepAspect, padding: PaddingMode = .edgeMean,
                 normalization: Normalization = .robustSymmetric, channels: ChannelMode = .sum, allPages: Bool = false) {
@@ -39,6 +44,7 @@ public struct PreprocessSettings: Sendable, Hashable, Codable {
     /// A stable description for cache keys.
     public var key: String {
         "side=\(side);resize=\(resize.rawValue);padding=\(padding);norm=\(normalization.description);channels=\(channels.rawValue);pages=\(allPages);v1"
+            + (absoluteIntensity.map { ";absolute=\($0.description)" } ?? "")
     }
 
     /// Decodes and prepares one sample (errors name the file; `row` is the manifest row, if any).
@@ -69,7 +75,9 @@ public struct PreprocessSettings: Sendable, Hashable, Codable {
     /// pixels of all of `dataset`'s samples pooled (channels combined as `prepare` combines them; an even stride of
     /// at most `perImage` pixels from each). Labels are not used; unreadable samples are left to `prepare` to report.
     /// The range is stored with the settings, so a bundle applies the same one at the microscope.
-    public func fittingDatasetRange(of dataset: Dataset, low: Float = 1, high: Float = 99.8, perImage: Int = 4096) -> PreprocessSettings {
+    /// With `secondChannel` the range goes to `absoluteIntensity` (per-image normalisation stays first).
+    public func fittingDatasetRange(of dataset: Dataset, low: Float = 1, high: Float = 99.8, perImage: Int = 4096,
+                                    secondChannel: Bool = false) -> PreprocessSettings {
         let samples = dataset.samples
         let pixels: [[Float]] = Parallel.map(samples.count) { i in
             guard let raw = try? decode(samples[i]) else { return [] }
@@ -80,7 +88,8 @@ public struct PreprocessSettings: Sendable, Hashable, Codable {
         let pooled = pixels.flatMap { $0 }
         var out = self
         let (lo, hi) = Image.percentiles(pooled[...], low, high)
-        out.normalization = .fixed(low: lo, high: hi, symmetric: normalization.range.lowerBound < 0)
+        let range = Normalization.fixed(low: lo, high: hi, symmetric: normalization.range.lowerBound < 0)
+        if secondChannel { out.absoluteIntensity = range } else { out.normalization = range }
         return out
     }
 
@@ -89,7 +98,11 @@ public struct PreprocessSettings: Sendable, Hashable, Codable {
     /// microscope, so they reach the model as the training crops did.
     public func prepare(image stacked: Image) -> Image {
         let combined = channels == .sum ? stacked.summedChannels() : stacked
-        let normalised = combined.normalized(normalization, summed: channels == .sum ? stacked.channels : 1)
+        let summed = channels == .sum ? stacked.channels : 1
+        var normalised = combined.normalized(normalization, summed: summed)
+        if let absoluteIntensity, let both = Image.stacking([normalised, combined.normalized(absoluteIntensity, summed: summed)]) {
+            normalised = both
+        }
         return normalised.squared(side: side, mode: resize, padding: padding)
     }
 }

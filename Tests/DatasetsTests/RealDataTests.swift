@@ -115,6 +115,30 @@ final class RealDataTests: XCTestCase {
         XCTAssertEqual(slo, lo, accuracy: 0.05 * (hi - lo)); XCTAssertEqual(shi, hi, accuracy: 0.05 * (hi - lo))
     }
 
+    /// `--intensity both`: two channels per crop — the first exactly the per-image normalisation, the second exactly
+    /// the dataset range — so the brightness order of crops survives beside full per-crop contrast.
+    func testBothIntensitiesAreTwoChannels() throws {
+        let ds = try FolderLayout.load(try sharedData("roboscope-zeiss")).subset(Array(stride(from: 0, to: 1321, by: 40)))
+        let perImage = PreprocessSettings.smallCNN
+        let both = perImage.fittingDatasetRange(of: ds, secondChannel: true)
+        XCTAssertEqual(both.normalization, perImage.normalization)
+        guard case .fixed = both.absoluteIntensity else { return XCTFail("\(String(describing: both.absoluteIntensity))") }
+        XCTAssertNotEqual(both.key, perImage.key)
+        var dataset = perImage
+        dataset.normalization = both.absoluteIntensity!
+        let a = try PreparedDataset.prepare(ds, settings: both)
+        let first = try PreparedDataset.prepare(ds, settings: perImage), second = try PreparedDataset.prepare(ds, settings: dataset)
+        XCTAssertEqual(a.channels, 2)
+        let plane = 64 * 64
+        for r in [0, 7, ds.count - 1] {
+            let x = a.image(r).pixels
+            XCTAssertEqual(Array(x[..<plane]), first.image(r).pixels)
+            XCTAssertEqual(Array(x[plane...]), second.image(r).pixels)
+        }
+        let decoded = try JSONDecoder().decode(PreprocessSettings.self, from: JSONEncoder().encode(both))
+        XCTAssertEqual(decoded, both)
+    }
+
     func testRoboscopeBudgetsExactAndReproducible() throws {
         let ds = try FolderLayout.load(try sharedData("roboscope-zeiss"))
         let folds = Splitter.authorsFolds(ds)

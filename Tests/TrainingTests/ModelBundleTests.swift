@@ -179,6 +179,13 @@ final class ModelBundleTests: XCTestCase {
         }
         assertRefused(url, "percentiles")
         try info.write(to: infoURL)
+        try editJSON(url) {  // `--intensity both`'s second channel is checked like the first
+            var p = $0["preprocessing"] as! [String: Any]
+            p["absoluteIntensity"] = ["fixed": ["low": 500, "high": 100, "symmetric": false]]
+            $0["preprocessing"] = p
+        }
+        assertRefused(url, "normalization range")
+        try info.write(to: infoURL)
         try editJSON(url) { $0["calibration"] = ["temperature": 1e9, "ece_before": 0.1, "ece_after": 0.05, "images": 10] }
         assertRefused(url, "calibration.temperature")
         try info.write(to: infoURL)

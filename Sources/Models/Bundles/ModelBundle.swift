@@ -147,12 +147,14 @@ public enum ModelBundle {
         guard !info.classes.contains(where: \.isEmpty), Set(info.classes).count == info.classes.count else {
             return "class names must be non-empty and distinct, got \(info.classes)"
         }
-        switch info.preprocessing.normalization {
-        case let .percentile(l, h, _):
-            guard l.isFinite, h.isFinite, 0 <= l, l < h, h <= 100 else { return "normalization percentiles \(l), \(h) are not 0 ≤ low < high ≤ 100" }
-        case let .fixed(l, h, _):
-            guard l.isFinite, h.isFinite, l < h else { return "normalization range \(l)…\(h) is not finite and increasing" }
-        case .unit, .symmetric: break
+        for n in [info.preprocessing.normalization] + [info.preprocessing.absoluteIntensity].compactMap({ $0 }) {
+            switch n {
+            case let .percentile(l, h, _):
+                guard l.isFinite, h.isFinite, 0 <= l, l < h, h <= 100 else { return "normalization percentiles \(l), \(h) are not 0 ≤ low < high ≤ 100" }
+            case let .fixed(l, h, _):
+                guard l.isFinite, h.isFinite, l < h else { return "normalization range \(l)…\(h) is not finite and increasing" }
+            case .unit, .symmetric: break
+            }
         }
         if case let .constant(v) = info.preprocessing.padding, !v.isFinite { return "padding value \(v) is not finite" }
         if let c = info.calibration, !(c.temperature.isFinite && Calibration.temperatures.contains(c.temperature)) {
