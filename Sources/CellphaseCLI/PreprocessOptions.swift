@@ -16,12 +16,22 @@ struct PreprocessOptions: ParsableArguments {
         (two input channels: the crop's own contrast and its brightness against the dataset).
         """)
     var intensity: IntensityMode = .image
+    @Option(help: """
+        Gaussian smoothing of every model input, σ in input pixels (0–10; stored in the bundle and applied at inference \
+        alike): makes calls depend less on the fine texture that differs between microscopes. Default: none.
+        """)
+    var smooth: Double?
+
+    func validate() throws {
+        try OptionCheck.number(smooth, "--smooth", PreprocessSettings.smoothingRange)
+    }
 
     /// `base` (side and value range of the model family) with the chosen resize; `fitsDatasetRange` says whether the
     /// intensity range is still to be taken from the data (`DataOptions.prepare` does it once the data is listed).
     func settings(_ base: PreprocessSettings) throws -> PreprocessSettings {
         var s = base
         s.resize = resize
+        if let smooth, smooth > 0 { s.smoothing = smooth }
         return s
     }
 

@@ -27,6 +27,12 @@ public struct PreprocessSettings: Sendable, Hashable, Codable {
     /// condensed mitotic chromatin is brighter than interphase chromatin, which per-image percentiles erase. Nil: one
     /// copy (the default).
     public var absoluteIntensity: Normalization?
+    /// Gaussian smoothing of the model input, σ in input pixels (after the resize, so it means the same for every
+    /// crop size; `--smooth`). Fine texture is where microscopes differ most — shot noise, 8-bit steps, optics — and a
+    /// model that reads prophase from it calls another lab's interphase nuclei prophase. Nil or 0: none (the default).
+    public var smoothing: Double?
+    /// The σ values a bundle may hold.
+    public static let smoothingRange = 0.0...10.0
 
     public init(side: Int = 64, resize: ResizeMode = .keepAspect, padding: PaddingMode = .edgeMean,
                 normalization: Normalization = .robustSymmetric, channels: ChannelMode = .sum, allPages: Bool = false) {
@@ -45,6 +51,7 @@ public struct PreprocessSettings: Sendable, Hashable, Codable {
     public var key: String {
         "side=\(side);resize=\(resize.rawValue);padding=\(padding);norm=\(normalization.description);channels=\(channels.rawValue);pages=\(allPages);v1"
             + (absoluteIntensity.map { ";absolute=\($0.description)" } ?? "")
+            + (smoothing.map { $0 > 0 ? ";smooth=\($0)" : "" } ?? "")
     }
 
     /// Decodes and prepares one sample (errors name the file; `row` is the manifest row, if any).
@@ -103,6 +110,14 @@ public struct PreprocessSettings: Sendable, Hashable, Codable {
         if let absoluteIntensity, let both = Image.stacking([normalised, combined.normalized(absoluteIntensity, summed: summed)]) {
             normalised = both
         }
-        return normalised.squared(side: side, mode: resize, padding: padding)
+        let squared = normalised.squared(side: side, mode: resize, padding: padding)
+        guard let sigma = smoothing, sigma > 0 else { return squared }
+        let plane = side * side
+        var pixels: [Float] = []
+        pixels.reserveCapacity(squared.pixels.count)
+        for c in 0..<squared.channels {
+            pixels += Smoothing.gaussian(Array(squared.pixels[c * plane ..< (c + 1) * plane]), width: side, height: side, sigma: sigma)
+        }
+        return Image(width: side, height: side, channels: squared.channels, format: squared.format, pixels: pixels)
     }
 }

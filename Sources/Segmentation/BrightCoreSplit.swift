@@ -1,3 +1,4 @@
+import Imaging
 /// Splits a concave component the distance transform left whole when it holds a distinctly
 /// bright core away from its distance maximum: a metaphase plate pressed against a larger,
 /// dimmer nucleus (plate half-width ≈ neck half-width, so the plate has no significant distance

@@ -46,6 +46,7 @@ extension CommandLineTests {
         try ImageFile.write(Image(width: 64, height: 64, channels: 1, format: .uint16), to: field)
         for (args, flag) in [(["train", "--data", dir.path, "--lr", "nan"], "--lr"), (["train", "--data", dir.path, "--size", "100000"], "--size"),
                              (["train", "--data", dir.path, "--batch-size", "0"], "--batch-size"),
+                             (["train", "--data", dir.path, "--smooth", "11"], "--smooth"), (["cv", "--data", dir.path, "--smooth", "nan"], "--smooth"),
                              (["sgan", "train", "--data", dir.path, "--dropout", "nan"], "--dropout"),
                              (["sgan", "train", "--data", dir.path, "--latent", "0"], "--latent"),
                              (["sgan", "train", "--data", dir.path, "--time-limit", "inf"], "--time-limit"),

@@ -24,11 +24,12 @@ extension CommandLineTests {
         let bundle = try String(contentsOf: folder.appendingPathComponent("out/lowdepth.cellphase/bundle.json"), encoding: .utf8)
         XCTAssertTrue(bundle.contains("pad") && bundle.contains("fixed"), bundle)
         // Both intensities: a two-channel model, and the bundle predicts from plain one-channel files.
-        let both = try train(["--model", "scnn", "--intensity", "both", "--out", "both"])
+        let both = try train(["--model", "scnn", "--intensity", "both", "--smooth", "0.8", "--out", "both"])
         XCTAssertEqual(both.status, 0, both.err)
         XCTAssertTrue(both.err.contains("as a second channel"), both.err)
         let bothBundle = try object(try String(contentsOf: folder.appendingPathComponent("both/scnn.cellphase/bundle.json"), encoding: .utf8))
         XCTAssertEqual((bothBundle["model"] as? [String: Any])?["channels"] as? Int, 2)
+        XCTAssertEqual((bothBundle["preprocessing"] as? [String: Any])?["smoothing"] as? Double, 0.8)
         let predicted = try run(["predict", "--model", "both/scnn.cellphase", "crops"], in: folder)
         XCTAssertEqual(predicted.status, 0, predicted.err)
         XCTAssertEqual(predicted.out.split(separator: "\n").count, 7 * 12 + 1, predicted.out)

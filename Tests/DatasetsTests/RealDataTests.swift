@@ -139,6 +139,21 @@ final class RealDataTests: XCTestCase {
         XCTAssertEqual(decoded, both)
     }
 
+    /// `--smooth σ`: each channel of the prepared input is exactly the Gaussian blur of the unsmoothed input (at the
+    /// model's input scale), on real crops; the cache key tells them apart.
+    func testSmoothingBlursThePreparedInput() throws {
+        let ds = try FolderLayout.load(try sharedData("roboscope-zeiss")).subset([0, 300, 900])
+        var smooth = PreprocessSettings.smallCNN
+        smooth.smoothing = 1
+        XCTAssertNotEqual(smooth.key, PreprocessSettings.smallCNN.key)
+        let sharp = try PreparedDataset.prepare(ds, settings: .smallCNN), soft = try PreparedDataset.prepare(ds, settings: smooth)
+        for r in 0..<ds.count {
+            let expected = Smoothing.gaussian(sharp.image(r).pixels, width: 64, height: 64, sigma: 1)
+            XCTAssertEqual(soft.image(r).pixels, expected)
+            XCTAssertNotEqual(soft.image(r).pixels, sharp.image(r).pixels)
+        }
+    }
+
     func testRoboscopeBudgetsExactAndReproducible() throws {
         let ds = try FolderLayout.load(try sharedData("roboscope-zeiss"))
         let folds = Splitter.authorsFolds(ds)

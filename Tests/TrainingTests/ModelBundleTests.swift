@@ -186,6 +186,9 @@ final class ModelBundleTests: XCTestCase {
         }
         assertRefused(url, "normalization range")
         try info.write(to: infoURL)
+        try set("preprocessing", "smoothing", 1e6)
+        assertRefused(url, "smoothing")
+        try info.write(to: infoURL)
         try editJSON(url) { $0["calibration"] = ["temperature": 1e9, "ece_before": 0.1, "ece_after": 0.05, "images": 10] }
         assertRefused(url, "calibration.temperature")
         try info.write(to: infoURL)

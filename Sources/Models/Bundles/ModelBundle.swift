@@ -157,6 +157,9 @@ public enum ModelBundle {
             }
         }
         if case let .constant(v) = info.preprocessing.padding, !v.isFinite { return "padding value \(v) is not finite" }
+        if let sigma = info.preprocessing.smoothing, !(sigma.isFinite && PreprocessSettings.smoothingRange.contains(sigma)) {
+            return "preprocessing smoothing σ \(sigma) is outside \(PreprocessSettings.smoothingRange.lowerBound)–\(PreprocessSettings.smoothingRange.upperBound)"
+        }
         if let c = info.calibration, !(c.temperature.isFinite && Calibration.temperatures.contains(c.temperature)) {
             return "calibration.temperature \(c.temperature) is outside \(Calibration.temperatures.lowerBound)–\(Calibration.temperatures.upperBound)"
         }

@@ -2,7 +2,8 @@ import Foundation
 import Support
 
 /// Separable smoothing of a plane (row-major `Float`, edges replicated), parallel over row
-/// bands. Used before thresholding so that shot noise does not fragment nuclei.
+/// bands. Used before thresholding so that shot noise does not fragment nuclei (`NucleiSegmenter`), and on model inputs
+/// when a bundle asks for it (`PreprocessSettings.smoothing`).
 public enum Smoothing {
     /// Gaussian blur with standard deviation `sigma` pixels (kernel radius ⌈3σ⌉); σ ≤ 0 copies.
     public static func gaussian(_ plane: [Float], width: Int, height: Int, sigma: Double) -> [Float] {
