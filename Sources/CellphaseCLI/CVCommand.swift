@@ -20,6 +20,8 @@ struct CVCommand: ParsableCommand {
     @OptionGroup var training: TrainingOptions
     @Option(help: "Output folder for report.html and the per-fold epoch logs. Default: runs/cv-MODEL.") var out: String?
     @Flag(help: "Print one JSON object on stdout (accuracy_mean, accuracy_std, per_fold, per_class, …).") var json = false
+    @Option(help: "Run registry (SQLite) recording every fold. Default: $CELLPHASE_REGISTRY, else ./cellphase-runs.sqlite.")
+    var registry: String?
 
     func run() throws {
         let names = try model.split(separator: ",").map { try ModelRegistry.entry(String($0).trimmingCharacters(in: .whitespaces)).name }
@@ -39,6 +41,8 @@ struct CVCommand: ParsableCommand {
         cv.validationFraction = training.validationFraction
         cv.initWeights = training.initURL
         cv.settingsRows = training.settingsRows(for: names)
+        cv.recording = try RunRecording(path: registry, note: Console.note)
+        cv.fingerprint = DataProvenance.of(data, root: source.root, mapping: source.hasMapping ? try source.mapping() : nil).fingerprint
         let (results, reportURL) = try cv.run(
             data: data, folds: testFolds, foldsNote: own ? "the dataset's own" : "stratified k-fold", dataRoot: source.root,
             out: URL(fileURLWithPath: out ?? "runs/cv-\(names.joined(separator: "+"))").standardizedFileURL,

@@ -24,6 +24,14 @@ extension CommandLineTests {
         XCTAssertTrue(FileManager.default.fileExists(atPath: svg.path), "cv report's reliability diagram")
         let html = try String(contentsOf: folder.appendingPathComponent("cv/report.html"), encoding: .utf8)
         XCTAssertTrue(html.contains("Reliability diagram") && html.contains("test-time augmentation"))
+        // Every fold is a run in the registry (the default file where the command ran), with its epochs.
+        let runs = try run(["runs", "list", "--kind", "cv", "--json"], in: folder)
+        XCTAssertEqual(runs.status, 0, runs.err)
+        let listed = try XCTUnwrap(try object(runs.out)["runs"] as? [[String: Any]], runs.out)
+        XCTAssertEqual(listed.count, 2, runs.out)
+        XCTAssertEqual(Set(listed.compactMap { $0["status"] as? String }), ["finished"])
+        let accuracies = listed.compactMap { $0["accuracy"] as? Double }.sorted()
+        XCTAssertEqual(accuracies, plain.sorted(), "the registry holds each fold's test accuracy")
 
         let train = try run(["train", "--data", "crops", "--model", "scnn", "--size", "32", "--epochs", "2",
                              "--validation-fraction", "0.4", "--out", "t", "--json"], in: folder)

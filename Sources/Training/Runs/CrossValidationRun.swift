@@ -24,6 +24,21 @@ public struct CrossValidationRun {
     public var initWeights: URL?
     /// Extra "Model and settings" rows of the report.
     public var settingsRows: [(String, String)] = []
+    /// Records every fold in the run registry (kind `cv`, key `architecture/fold`, group `cv:<out>`), epochs included.
+    public var recording: RunRecording?
+    /// The data fingerprint stored with each recorded fold.
+    public var fingerprint: String?
+
+    /// What the registry stores as one fold's configuration.
+    public struct FoldConfig: Encodable {
+        public var architecture: String, fold: String
+        public var epochs: Int, batchSize: Int, learningRate: Float, schedule: String, monitor: String
+        public var validationFraction: Double, preprocessing: String, augmentation: Bool, seed: UInt64
+        enum CodingKeys: String, CodingKey {
+            case architecture, fold, epochs, schedule, monitor, preprocessing, augmentation, seed
+            case batchSize = "batch_size", learningRate = "learning_rate", validationFraction = "validation_fraction"
+        }
+    }
 
     public init(architectures: [String], options: @escaping (String) -> SupervisedTrainer.Options) {
         self.architectures = architectures; self.options = options
@@ -42,7 +57,19 @@ public struct CrossValidationRun {
             o.log = TrainingLog(url: out.appendingPathComponent("\(name).jsonl"))
             let (summary, foldResults) = try Experiment.crossValidate(
                 architecture: name, data: data, folds: folds, options: o, validationFraction: validationFraction,
-                initWeights: initWeights, progress: { f, e in progress(m, f, e) },
+                initWeights: initWeights, eachFold: { f, train in
+                    guard let recording else { return try train { _ in } }
+                    let config = FoldConfig(architecture: name, fold: folds[f].name, epochs: o.epochs, batchSize: o.batchSize,
+                                            learningRate: o.learningRate, schedule: o.schedule.name, monitor: o.monitor.rawValue,
+                                            validationFraction: validationFraction, preprocessing: data.settings.key,
+                                            augmentation: o.augmentation != nil, seed: o.seed &+ UInt64(f) &* 1000)
+                    return try recording.record(kind: "cv", key: "\(name)/\(folds[f].name)", group: "cv:\(out.path)", config: config,
+                                                seed: config.seed, fingerprint: fingerprint) { log in
+                        let r = try train { try log.epoch($0) }
+                        return (r, .init(metrics: r.report, seconds: r.seconds, bundle: nil, report: out.appendingPathComponent("report.html")))
+                    }
+                },
+                progress: { f, e in progress(m, f, e) },
                 foldDone: { r in
                     var line = String(format: "%@ %@: test accuracy %.1f %%, balanced %.1f %% (best epoch %@, %.0f s)",
                                       name, r.name, 100 * r.report.accuracy, 100 * r.report.balancedAccuracy,

@@ -129,11 +129,16 @@ public enum Experiment {
 
     /// Cross-validates: each fold is the test set once; the others, minus a stratified `validationFraction`
     /// for early stopping and the best-epoch checkpoint, train a fresh model.
+    /// Runs one fold's training: given the fold index and the training itself (which takes an extra per-epoch sink),
+    /// returns its result — the run registry wraps each fold this way (`CrossValidationRun.recording`).
+    public typealias FoldWrapper = (_ fold: Int, _ train: (_ epoch: (EpochRecord) throws -> Void) throws -> FoldResult) throws -> FoldResult
+
     /// With `inferenceLevers` each fold also measures calibration and test-time augmentation on its model (paired:
     /// same weights, same test crops; `InferenceLevers`).
     public static func crossValidate(architecture: String, data: PreparedDataset, folds: [(name: String, rows: [Int])],
                                      options: SupervisedTrainer.Options, validationFraction: Double = 0.15,
                                      initWeights: URL? = nil, inferenceLevers: Bool = true,
+                                     eachFold: FoldWrapper = { _, train in try train { _ in } },
                                      progress: (_ fold: Int, _ epoch: EpochRecord) -> Void = { _, _ in },
                                      foldDone: (FoldResult) -> Void = { _ in }) throws
         -> (summary: CrossValidationSummary, folds: [FoldResult]) {
@@ -148,9 +153,17 @@ public enum Experiment {
             o.log = options.log.map { TrainingLog(url: $0.url.deletingPathExtension()
                 .appendingPathExtension("fold\(i + 1).jsonl"), format: $0.format) }
             if let url = o.log?.url { try? FileManager.default.removeItem(at: url) }  // a fresh log per run
-            let fold = try foldResult(name: folds[i].name, config: config, data: data, train: inner.train,
-                                      validation: inner.validation, test: split.test, options: o, initWeights: initWeights,
-                                      inferenceLevers: inferenceLevers) { progress(i, $0) }
+            let fold = try withoutActuallyEscaping(progress) { progress in try eachFold(i) { sink in
+                var failure: (any Error)?
+                let r = try foldResult(name: folds[i].name, config: config, data: data, train: inner.train,
+                                       validation: inner.validation, test: split.test, options: o, initWeights: initWeights,
+                                       inferenceLevers: inferenceLevers) { e in
+                    if failure == nil { do { try sink(e) } catch { failure = error } }
+                    progress(i, e)
+                }
+                if let failure { throw failure }
+                return r
+            } }
             results.append(fold)
             foldDone(fold)
         }
