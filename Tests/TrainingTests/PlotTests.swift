@@ -59,6 +59,24 @@ final class PlotTests: XCTestCase {
         XCTAssertTrue(x.texts.contains("z (n/a)"))
     }
 
+    /// A reliability diagram: one line per series through the occupied bins, the diagonal, one share bar per occupied
+    /// bin, each series' ECE in the legend.
+    func testReliabilityPlotLinesBarsAndECE() throws {
+        // Confidences 0.95 (right 1 of 2) and 0.65 (right 2 of 2): bins 14 and 9; ECE = ½·0.45 + ½·0.35 = 0.4.
+        let probs: [[Float]] = [[0.95, 0.05], [0.95, 0.05], [0.35, 0.65], [0.65, 0.35]]
+        let truth = [0, 1, 1, 0]
+        let raw = ReliabilityPlot.Series(name: "soft-max", probabilities: probs, labels: truth)
+        XCTAssertEqual(raw.ece, 0.4, accuracy: 1e-6)
+        let soft = ReliabilityPlot.Series(name: "T = 2", probabilities: probs.map { Calibration.scaled($0, temperature: 2) }, labels: truth)
+        let x = try XCTUnwrap(SVGInspector.parse(ReliabilityPlot(series: [raw, soft]).svg()))
+        XCTAssertEqual(x.classes["curve"], 2)
+        XCTAssertEqual(x.classes["diagonal"], 1)
+        XCTAssertEqual(x.classes["legend-key"], 3)
+        XCTAssertTrue(x.texts.contains("soft-max (ECE 0.400)"), "\(x.texts)")
+        XCTAssertTrue(x.texts.contains(String(format: "T = 2 (ECE %.3f)", soft.ece)), "\(x.texts)")
+        XCTAssertLessThan(soft.ece, raw.ece)
+    }
+
     func testModelComparisonBarsErrorBarsAndReference() throws {
         let plot = ModelComparisonPlot(entries: [.init(name: "lowdepth", mean: 0.81, std: 0.03),
                                                  .init(name: "efficientnet-b0", mean: 0.88, std: 0.02),
@@ -130,6 +148,8 @@ final class PlotGallery: XCTestCase {
             ("curves", TrainingCurvesPlot(records: PlotTests.records()).canvas(), ["Epoch", "Accuracy"]),
             ("confusion", ConfusionMatrixPlot(report: r).canvas(), ["Confusion matrix", "G2", "Predicted class"]),
             ("roc", try ROCPlot(truth: truth, probabilities: probs, classes: classes).canvas(), ["PM"]),
+            ("reliability", ReliabilityPlot(series: [.init(name: "soft-max", probabilities: probs, labels: truth)]).canvas(),
+             ["Confidence", "ECE"]),
             ("comparison", ModelComparisonPlot(entries: [.init(name: "lowdepth", mean: 0.81, std: 0.03),
                                                          .init(name: "effnet-b0", mean: 0.88, std: 0.02),
                                                          .init(name: "sgan", mean: 0.9)], references: [.sganTransferRoboscope]).canvas(),

@@ -28,35 +28,28 @@ public struct ReliabilityPlot: Sendable {
     public func svg() -> String { canvas().render() }
 
     public func canvas() -> SVGCanvas {
-        let legendW = 40 + 6.6 * Double(series.map { $0.name.count + 12 }.max() ?? 10)
-        var c = SVGCanvas(width: 420 + legendW, height: 440, title: title)
-        let f = PlotFrame(x: 70, y: 40, width: 330, height: 330)
-        c.text(title, x: f.x + f.width / 2, y: 24, size: 15, anchor: "middle", bold: true)
-        let x = LinearScale(domain: 0...1, range: (f.x, f.x + f.width))
-        let y = LinearScale(domain: 0...1, range: (f.y + f.height, f.y))
-        c.axes(frame: f, x: x, y: y, xLabel: "Confidence (probability of the called class)", yLabel: "Accuracy",
-               xTicks: [0, 0.2, 0.4, 0.6, 0.8, 1], yTicks: [0, 0.2, 0.4, 0.6, 0.8, 1])
-        c.line(x1: x(0), y1: y(0), x2: x(1), y2: y(1), stroke: "#888", width: 1, dash: "4 4", cls: "diagonal")
+        var p = UnitSquarePlot(title: title, xLabel: "Confidence (probability of the called class)", yLabel: "Accuracy",
+                               legendLabels: series.map(\.name) + ["share of predictions"])
+        let f = p.frame, x = p.x, y = p.y
         // Share of predictions per bin (first series), up to a fifth of the height.
         if let first = series.first {
             let total = Double(max(1, first.bins.reduce(0) { $0 + $1.count }))
             for b in first.bins where b.count > 0 {
                 let h = 0.2 * f.height * Double(b.count) / total
-                c.rect(x: x(b.lower) + 1, y: f.y + f.height - h, width: max(1, x(b.upper) - x(b.lower) - 2), height: h,
-                       fill: "#d9d9d9", tooltip: "\(b.count) predictions, confidence \(String(format: "%.2f–%.2f", b.lower, b.upper))")
+                p.canvas.rect(x: x(b.lower) + 1, y: f.y + f.height - h, width: max(1, x(b.upper) - x(b.lower) - 2), height: h,
+                              fill: "#d9d9d9", tooltip: "\(b.count) predictions, confidence \(String(format: "%.2f–%.2f", b.lower, b.upper))")
             }
         }
         var legend: [(label: String, color: String, dash: String?)] = []
         for (i, s) in series.enumerated() {
             let color = Palette.color(i)
-            let used = s.bins.filter { $0.count > 0 }
-            let pts = used.map { (x: x($0.confidence), y: y($0.accuracy)) }
-            c.polyline(pts, stroke: color, width: 2, cls: "curve", tooltip: "\(s.name): ECE \(String(format: "%.3f", s.ece))")
-            for p in pts { c.circle(cx: p.x, cy: p.y, r: 3, fill: color) }
+            let pts = s.bins.filter { $0.count > 0 }.map { (x: x($0.confidence), y: y($0.accuracy)) }
+            p.canvas.polyline(pts, stroke: color, width: 2, cls: "curve", tooltip: "\(s.name): ECE \(String(format: "%.3f", s.ece))")
+            for q in pts { p.canvas.circle(cx: q.x, cy: q.y, r: 3, fill: color) }
             legend.append(("\(s.name) (ECE \(String(format: "%.3f", s.ece)))", color, nil))
         }
         legend.append(("share of predictions", "#d9d9d9", nil))
-        c.legend(legend, x: f.x + f.width + 14, y: f.y)
-        return c
+        p.legend(legend)
+        return p.canvas
     }
 }
