@@ -7,7 +7,7 @@ import XCTest
 extension CommandLineTests {
     func testCrossValidationReportsInferenceLeversAndReliability() throws {
         let folder = try temporaryFolder(self)
-        let gen = try run(["data", "examples", "--out", "crops", "--per-class", "20", "--side", "40"], in: folder)
+        let gen = try run(["data", "examples", "--out", "crops", "--per-class", "24", "--side", "40"], in: folder)
         XCTAssertEqual(gen.status, 0, gen.err)
         let cv = try run(["cv", "--data", "crops", "--model", "scnn", "--size", "32", "--epochs", "2", "--folds", "2",
                           "--validation-fraction", "0.4", "--out", "cv", "--json"], in: folder)

@@ -52,6 +52,12 @@ final class CalibrationTests: XCTestCase {
         // Wrong at confidence 1: error 1.
         XCTAssertEqual(Calibration.expectedCalibrationError(p, labels: Array(repeating: 0, count: 20)), 1)
         XCTAssertNil(Calibration.fit(probabilities: Array(p.prefix(5)), labels: [1, 1, 1, 1, 1]))
+        // Too few images, or a perfectly called split (no finite optimum: T runs to the end of the range): no temperature.
+        let (q, y) = predictions(Calibration.minimumImages - 1, confidence: 0.9, rightRate: 0.7, seed: 3)
+        XCTAssertNil(Calibration.fit(probabilities: q, labels: y))
+        let right = q.map { $0[0] > $0[1] ? 0 : 1 }
+        XCTAssertNil(Calibration.fit(probabilities: q + q, labels: right + right), "every call right")
+        XCTAssertNotNil(Calibration.fit(probabilities: q + q, labels: y + y))
         XCTAssertEqual(Calibration.scaled([0.2, 0.8], temperature: 1), [0.2, 0.8])
         let soft = Calibration.scaled([0.2, 0.8], temperature: 1e6)
         XCTAssertEqual(soft[0], 0.5, accuracy: 1e-4)

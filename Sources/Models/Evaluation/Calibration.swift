@@ -26,10 +26,18 @@ public struct Calibration: Sendable, Codable, Hashable {
     public static let temperatures = 0.05...20.0
     public static let bins = 15
 
+    /// Fewest validation images a temperature is fit on. On mdck-h2b-tiny's 5 folds (23 validation crops each) the
+    /// fitted temperatures ran from 0.05 to 3.4 and the test ECE rose after scaling on two folds (0.156 → 0.285,
+    /// 0.089 → 0.176): one number from a couple of dozen crops is noise.
+    public static let minimumImages = 30
+
     /// Fits the temperature to soft-max `probabilities` (their logs are the logits up to a per-row constant, which the
-    /// soft-max ignores) with true `labels`; nil with fewer than 10 images (too few to fit one number honestly).
+    /// soft-max ignores) with true `labels`; nil with fewer than `minimumImages` images, when every call is right (the
+    /// likelihood then keeps rising as T → 0: no finite optimum), or when the best temperature is an end of the
+    /// search range.
     public static func fit(probabilities: [[Float]], labels: [Int]) -> Calibration? {
-        guard probabilities.count == labels.count, probabilities.count >= 10 else { return nil }
+        guard probabilities.count == labels.count, probabilities.count >= minimumImages else { return nil }
+        guard zip(probabilities, labels).contains(where: { p, y in p.indices.max(by: { p[$0] < p[$1] }) != y }) else { return nil }
         let logits = probabilities.map { $0.map { log(max(Double($0), 1e-30)) } }
         func nll(_ t: Double) -> Double {
             var total = 0.0
@@ -49,6 +57,8 @@ public struct Calibration: Sendable, Codable, Hashable {
             if fa < fb { hi = b; b = a; fb = fa; a = hi - r * (hi - lo); fa = nll(exp(a)) } else { lo = a; a = b; fa = fb; b = lo + r * (hi - lo); fb = nll(exp(b)) }
         }
         let t = exp((lo + hi) / 2)
+        let margin = 0.01 * (log(temperatures.upperBound) - log(temperatures.lowerBound))
+        guard log(t) > log(temperatures.lowerBound) + margin, log(t) < log(temperatures.upperBound) - margin else { return nil }
         let after = probabilities.map { scaled($0, temperature: t) }
         return Calibration(temperature: t, eceBefore: expectedCalibrationError(probabilities, labels: labels),
                            eceAfter: expectedCalibrationError(after, labels: labels), images: labels.count)
