@@ -186,7 +186,12 @@ final class TransferLearningTests: XCTestCase {
             // 20 % test, 16 % validation, 64 % training.
             XCTAssertEqual(f.testCount, 8); XCTAssertEqual(f.validationCount, 6); XCTAssertEqual(f.trainCount, 26)
             XCTAssertEqual(f.report.confusionMatrix.counts.flatMap { $0 }.reduce(0, +), 8)
+            // The inference levers on the same model: TTA over the 8 test crops; 6 validation crops fit no temperature.
+            XCTAssertEqual(f.ttaReport?.samples, 8)
+            XCTAssertNil(f.calibration)
+            XCTAssertEqual(f.testLabels.count, 8)
         }
+        XCTAssertEqual(InferenceLevers(results.map(\.result))?.folds, 5)
         XCTAssertEqual(summary.confusion.flatMap { $0 }.reduce(0, +), 40, "every image tested once")
         XCTAssertGreaterThan(summary.accuracy.mean, 0.85, "\(summary.perFold.map(\.accuracy))")
         XCTAssertNotNil(summary.perClass["metaphase"]?.f1)

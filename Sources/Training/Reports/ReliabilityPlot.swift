@@ -25,6 +25,16 @@ public struct ReliabilityPlot: Sendable {
         self.series = series; self.title = title
     }
 
+    /// Every fold's test calls pooled, raw and with each fold's own temperature; nil unless every fold has one.
+    public static func pooled(_ folds: [Experiment.FoldResult], title: String) -> ReliabilityPlot? {
+        let truth = folds.flatMap(\.testLabels)
+        guard !truth.isEmpty, folds.allSatisfy({ $0.calibration != nil }) else { return nil }
+        let scaled = folds.flatMap { f in f.testProbabilities.map { Calibration.scaled($0, temperature: f.calibration!.temperature) } }
+        return ReliabilityPlot(series: [.init(name: "soft-max", probabilities: folds.flatMap(\.testProbabilities), labels: truth),
+                                        .init(name: "temperature per fold", probabilities: scaled, labels: truth)],
+                               title: title)
+    }
+
     public func svg() -> String { canvas().render() }
 
     public func canvas() -> SVGCanvas {

@@ -103,16 +103,7 @@ public struct CrossValidationRun {
         c.crossValidation = results[0].summary
         c.trainingLog = results[0].folds.first?.history ?? []
         // Every fold's test calls pooled (each fold calibrated on its own validation split).
-        let first = results[0].folds
-        let truth = first.flatMap(\.testLabels)
-        if !truth.isEmpty, first.allSatisfy({ $0.calibration != nil }) {
-            let scaled = first.flatMap { f in f.testProbabilities.map { Calibration.scaled($0, temperature: f.calibration!.temperature) } }
-            c.reliability = ReliabilityPlot(series: [.init(name: "soft-max", probabilities: first.flatMap(\.testProbabilities), labels: truth),
-                                                     .init(name: "temperature per fold", probabilities: scaled, labels: truth)],
-                                            title: "Reliability diagram (\(results[0].name), all folds' test crops)")
-        }
-        c.comparison = ModelComparisonPlot(entries: results.map { .init(name: $0.name, summary: $0.summary) },
-                                           references: data.dataset.classes.count == 7 ? [.sganTransferRoboscope] : [])
+        c.reliability = ReliabilityPlot.pooled(results[0].folds, title: "Reliability diagram (\(results[0].name), all folds' test crops)")
         let levers = results.compactMap { r in r.levers.map { "\(r.name): " + $0.text.replacingOccurrences(of: "\n", with: "; ") + "." } }
         if results.count > 1 {
             c.notes = results.dropFirst().map { r in

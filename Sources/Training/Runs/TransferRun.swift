@@ -89,6 +89,7 @@ public struct TransferRun {
                       ("seed", "\(o.seed)"),
                       ("time", String(format: "%.0f s (%.0f s per fold)", seconds, seconds / Double(max(results.count, 1))))]
         c.crossValidation = summary
+        c.reliability = ReliabilityPlot.pooled(results.map(\.result), title: "Reliability diagram (all folds' test crops)")
         c.trainingLog = results.first?.result.history ?? []
         c.comparison = ModelComparisonPlot(entries: [.init(name: "sgan-transfer", summary: summary)],
                                            references: data.dataset.classes.count == 7 ? [.sganTransferRoboscope] : [])
@@ -97,6 +98,7 @@ public struct TransferRun {
                    f.result.name, 100 * f.result.report.accuracy, f.result.trainCount, f.result.validationCount, f.result.testCount,
                    f.headEpochs, f.result.history.count - f.headEpochs, fineTuneNote(f), b.path)
         }.joined(separator: "\n")
+        if let levers = InferenceLevers(results.map(\.result)) { c.notes! += "\n\n" + levers.text }
         return c
     }
 }

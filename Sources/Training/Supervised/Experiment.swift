@@ -89,26 +89,34 @@ public enum Experiment {
         let (report, plain) = try evaluate(model, data: data, rows: test)
         var fold = FoldResult(name: name, report: report, history: result.history, bestEpoch: result.bestEpoch, seconds: 0,
                               trainCount: train.count, validationCount: validation.count, testCount: test.count)
+        try measureLevers(model, config: config, data: data, validation: validation, test: test, plain: plain,
+                          inferenceLevers: inferenceLevers, into: &fold)
+        fold.seconds = Date().timeIntervalSince(t0)
+        return fold
+    }
+
+    /// Keeps a fold's test truth and plain probabilities (`plain`, from `evaluate`) and, with `inferenceLevers`,
+    /// measures the temperature fit on `validation` and test-time augmentation through `Classifier` on the same model
+    /// (shared by `cv` and `transfer`).
+    public static func measureLevers(_ model: Module, config: ModelConfig, data: PreparedDataset, validation: [Int], test: [Int],
+                                     plain: [[Float]], inferenceLevers: Bool, into fold: inout FoldResult) throws {
         let truth = test.map { data.labels[$0] }
         fold.testLabels = truth
         fold.testProbabilities = plain
-        if inferenceLevers {
-            if !validation.isEmpty {
-                let (_, v) = try evaluate(model, data: data, rows: validation)
-                fold.calibration = Calibration.fit(probabilities: v, labels: validation.map { data.labels[$0] })
-            }
-            let c = classifier(model, config: config, data: data, calibration: fold.calibration)
-            if let t = fold.calibration?.temperature {
-                fold.calibratedECE = Calibration.expectedCalibrationError(plain.map { Calibration.scaled($0, temperature: t) },
-                                                                          labels: truth)
-            }
-            c.tta = true
-            let tta = try probabilities(c, data: data, rows: test)
-            fold.ttaReport = try EvaluationReport(truth: truth, probabilities: tta, classes: data.dataset.classes)
-            fold.ttaECE = Calibration.expectedCalibrationError(tta, labels: truth)
+        guard inferenceLevers else { return }
+        if !validation.isEmpty {
+            let (_, v) = try evaluate(model, data: data, rows: validation)
+            fold.calibration = Calibration.fit(probabilities: v, labels: validation.map { data.labels[$0] })
         }
-        fold.seconds = Date().timeIntervalSince(t0)
-        return fold
+        let c = classifier(model, config: config, data: data, calibration: fold.calibration)
+        if let t = fold.calibration?.temperature {
+            fold.calibratedECE = Calibration.expectedCalibrationError(plain.map { Calibration.scaled($0, temperature: t) },
+                                                                      labels: truth)
+        }
+        c.tta = true
+        let tta = try probabilities(c, data: data, rows: test)
+        fold.ttaReport = try EvaluationReport(truth: truth, probabilities: tta, classes: data.dataset.classes)
+        fold.ttaECE = Calibration.expectedCalibrationError(tta, labels: truth)
     }
 
     /// The test folds to use: the dataset's own folds when it has them (and `k` is nil or equals their number),

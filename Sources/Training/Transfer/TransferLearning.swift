@@ -265,12 +265,16 @@ public struct TransferLearning {
             let r = try TransferLearning(options: o).fit(model, data: data, train: inner.train, validation: inner.validation) {
                 progress(i, $0)
             }
-            let (report, _) = try Experiment.evaluate(model, data: data, rows: split.test)
-            let fold = Fold(result: Experiment.FoldResult(
+            let (report, plain) = try Experiment.evaluate(model, data: data, rows: split.test)
+            var result = Experiment.FoldResult(
                 name: folds[i].name, report: report, history: r.history, bestEpoch: r.bestEpoch,
-                seconds: Date().timeIntervalSince(t0), trainCount: inner.train.count,
-                validationCount: inner.validation.count, testCount: split.test.count),
-                model: model, headEpochs: r.headEpochs, fineTuneKept: r.fineTuneKept, stoppedEarly: r.stoppedEarly)
+                seconds: 0, trainCount: inner.train.count,
+                validationCount: inner.validation.count, testCount: split.test.count)
+            try Experiment.measureLevers(model, config: model.modelConfig, data: data, validation: inner.validation,
+                                         test: split.test, plain: plain, inferenceLevers: true, into: &result)
+            result.seconds = Date().timeIntervalSince(t0)
+            let fold = Fold(result: result, model: model, headEpochs: r.headEpochs, fineTuneKept: r.fineTuneKept,
+                            stoppedEarly: r.stoppedEarly)
             out.append(fold)
             try foldDone(fold)
         }
@@ -288,6 +292,7 @@ public struct TransferLearning {
             testImages: r.testCount, initWeights: source.url.path)
         return BundleInfo(model: fold.model.modelConfig, classes: data.dataset.classes, preprocessing: data.settings,
                           augmentation: options.augmentation, data: provenance, seed: options.seed,
-                          training: training, testMetrics: r.report, cropFraming: CropFraming.measure(data))
+                          training: training, testMetrics: r.report, cropFraming: CropFraming.measure(data),
+                          calibration: r.calibration)
     }
 }
