@@ -67,6 +67,9 @@ final class FieldAnalyzerTests: XCTestCase {
         let none = try FieldAnalyzer(classifier: classifier, rules: rules).analyze(field.image, name: "f").result
         XCTAssertEqual(none.counts[Classifier.unknownClass], none.objects.count)
         XCTAssertTrue(none.events.isEmpty)
+        // Crops cut elsewhere (`POST /v1/cells`) get the same verdicts.
+        let crops = FieldAnalyzer.cropper(for: classifier).crops(field.image, objects: try NucleiSegmenter().segment(field.image).objects)
+        XCTAssertEqual(Set(try FieldAnalyzer(classifier: classifier).classify(crops: crops).map(\.className)), [Classifier.unknownClass])
         let dir = try temporaryFolder(self)
         try FieldOutputs.write(analysis, field: field.image, to: dir, base: "f", json: false)
         let legend = try String(contentsOf: dir.appendingPathComponent("f_overlay_legend.csv"), encoding: .utf8)
