@@ -5,14 +5,14 @@ import Training
 /// Training settings shared by train and cv.
 struct TrainingOptions: ParsableArguments {
     @Option(help: "Input side in pixels (square; ≥ 32).") var size: Int = 64
-    @Option(help: "Maximum epochs (default: the architecture's: 50; lowdepth 150).") var epochs: Int?
+    @Option(help: "Maximum epochs (default: the architecture's: 50; resnet18 30; lowdepth 150).") var epochs: Int?
     @Option(help: "Mini-batch size.") var batchSize: Int = 32
     @Option(help: "Adam learning rate (default: the architecture's: 1e-3; lowdepth 5e-4).") var lr: Float?
-    @Option(help: "Learning-rate schedule: plateau, cosine or constant (default: the architecture's: plateau; lowdepth constant).")
+    @Option(help: "Learning-rate schedule: plateau, cosine or constant (default: the architecture's: plateau; resnet18 cosine; lowdepth constant).")
     var schedule: SupervisedTrainer.Schedule?
     @Option(help: "Validation figure for early stopping and the best epoch: balanced-accuracy, accuracy or loss.")
     var monitor: SupervisedTrainer.Monitor = .balancedAccuracy
-    @Option(help: "Early stopping: epochs without improvement before stopping (0: never stop early; default: the architecture's: 10; lowdepth 40).")
+    @Option(help: "Early stopping: epochs without improvement before stopping (0: never stop early; default: the architecture's: 10; resnet18 0; lowdepth 40).")
     var patience: Int?
     @Option(help: "Early stopping never fires before this many epochs (BN nets sit at chance at first).") var warmup: Int = 15
     @Option(help: "Share of the training images held out for validation.") var validationFraction: Double = 0.15

@@ -17,6 +17,13 @@ extension CommandLineTests {
         XCTAssertTrue(lowdepth.err.contains("lr 5.0e-04"), lowdepth.err)
         let scnn = try train(["--model", "scnn"])
         XCTAssertTrue(scnn.err.contains("lr 1.0e-03"), scnn.err)
+        // No --model: resnet18 with its annealed recipe (cosine, no early stopping); the run takes the given epoch.
+        let resnet = try run(["train", "--data", "crops", "--size", "32", "--epochs", "2", "--out", "r", "--json"], in: folder)
+        XCTAssertEqual(resnet.status, 0, resnet.err)
+        XCTAssertEqual(try object(resnet.out)["model"] as? String, "resnet18")
+        XCTAssertEqual(try object(resnet.out)["epochs_run"] as? Int, 2)
+        let report = try String(contentsOf: folder.appendingPathComponent("r/report.html"), encoding: .utf8)
+        XCTAssertTrue(report.contains("cosine"), "the report names the schedule")
         let given = try train(["--model", "lowdepth", "--lr", "2e-4", "--resize", "pad", "--intensity", "dataset"])
         XCTAssertEqual(given.status, 0, given.err)
         XCTAssertTrue(given.err.contains("lr 2.0e-04"), given.err)
