@@ -33,9 +33,9 @@ extension CellClassifier {
         ClassifierInfo(name: "model", architecture: "custom", classes: classes, inputSide: inputSide, cropFraming: cropFraming)
     }
     public func verdict(_ p: [Float]) -> (className: String, confidence: Float) {
-        var best = 0
-        for k in p.indices where p[k] > p[best] { best = k }
-        return p.isEmpty ? (Classifier.unknownClass, 0) : (classes[best], p[best])
+        guard !p.isEmpty else { return (Classifier.unknownClass, 0) }
+        let best = Classifier.argmax(p)
+        return (classes[best], p[best])
     }
 }
 

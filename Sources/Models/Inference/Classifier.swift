@@ -208,17 +208,22 @@ public final class Classifier: @unchecked Sendable {
 
     /// The most probable class of one probability vector, and the verdict (`verdict`).
     public func prediction(_ p: [Float]) -> Prediction {
+        let arg = Self.argmax(p)
+        return Prediction(label: arg, className: verdict(p).className, confidence: p[arg], probabilities: p)
+    }
+
+    /// The index of the largest probability (the first of equal ones; 0 for an empty vector).
+    public static func argmax(_ p: [Float]) -> Int {
         var arg = 0
         for j in p.indices where p[j] > p[arg] { arg = j }
-        return Prediction(label: arg, className: verdict(p).className, confidence: p[arg], probabilities: p)
+        return arg
     }
 
     /// The class named for one probability vector: the most probable, or `unknownClass` when its probability is under
     /// `unknownBelow`.
     public func verdict(_ p: [Float]) -> (className: String, confidence: Float) {
-        var arg = 0
-        for j in p.indices where p[j] > p[arg] { arg = j }
         guard !p.isEmpty else { return (Self.unknownClass, 0) }
+        let arg = Self.argmax(p)
         if let unknownBelow, !(p[arg] >= unknownBelow) { return (Self.unknownClass, p[arg]) }
         return (classes[arg], p[arg])
     }

@@ -62,7 +62,7 @@ public struct CrossValidationRun {
                     let config = FoldConfig(architecture: name, fold: folds[f].name, epochs: o.epochs, batchSize: o.batchSize,
                                             learningRate: o.learningRate, schedule: o.schedule.name, monitor: o.monitor.rawValue,
                                             validationFraction: validationFraction, preprocessing: data.settings.key,
-                                            augmentation: o.augmentation != nil, seed: o.seed &+ UInt64(f) &* 1000)
+                                            augmentation: o.augmentation != nil, seed: Experiment.foldSeed(o.seed, fold: f))
                     return try recording.record(kind: "cv", key: "\(name)/\(folds[f].name)", group: "cv:\(out.path)", config: config,
                                                 seed: config.seed, fingerprint: fingerprint) { log in
                         let r = try train { try log.epoch($0) }

@@ -137,6 +137,9 @@ public enum Experiment {
 
     /// Cross-validates: each fold is the test set once; the others, minus a stratified `validationFraction`
     /// for early stopping and the best-epoch checkpoint, train a fresh model.
+    /// The training seed of fold `i` of a cross-validation seeded `seed`.
+    public static func foldSeed(_ seed: UInt64, fold i: Int) -> UInt64 { seed &+ UInt64(i) &* 1000 }
+
     /// Runs one fold's training: given the fold index and the training itself (which takes an extra per-epoch sink),
     /// returns its result — the run registry wraps each fold this way (`CrossValidationRun.recording`).
     public typealias FoldWrapper = (_ fold: Int, _ train: (_ epoch: (EpochRecord) throws -> Void) throws -> FoldResult) throws -> FoldResult
@@ -157,7 +160,7 @@ public enum Experiment {
                                             train: 1 - validationFraction, validation: validationFraction, test: 0,
                                             seed: options.seed &+ UInt64(i))
             var o = options
-            o.seed = options.seed &+ UInt64(i) &* 1000
+            o.seed = foldSeed(options.seed, fold: i)
             o.log = options.log.map { TrainingLog(url: $0.url.deletingPathExtension()
                 .appendingPathExtension("fold\(i + 1).jsonl"), format: $0.format) }
             if let url = o.log?.url { try? FileManager.default.removeItem(at: url) }  // a fresh log per run
