@@ -35,7 +35,7 @@ struct CVCommand: ParsableCommand {
                      + testFolds.map { "\($0.name) \($0.rows.count)" }.joined(separator: ", "))
 
         // Time left: every model's planned epochs over every fold (early stopping only shortens it).
-        let planned = names.map { training.recipe(for: $0).epochs * testFolds.count }
+        let planned = names.map { training.recipe(for: $0).epochs * training.ensemble * testFolds.count }
         let eta = TimeLeft(total: planned.reduce(0, +))
         var cv = CrossValidationRun(architectures: names) { training.trainerOptions(for: $0, log: nil) }
         cv.validationFraction = training.validationFraction
@@ -47,9 +47,9 @@ struct CVCommand: ParsableCommand {
             data: data, folds: testFolds, foldsNote: own ? "the dataset's own" : "stratified k-fold", dataRoot: source.root,
             out: URL(fileURLWithPath: out ?? "runs/cv-\(names.joined(separator: "+"))").standardizedFileURL,
             progress: { m, f, e in
-                let epochs = planned[m] / testFolds.count
+                let perFold = planned[m] / testFolds.count, epochs = perFold / training.ensemble
                 Console.note(Console.epochLine(e, of: epochs, prefix: "\(names[m]) fold \(f + 1)/\(testFolds.count)  ")
-                             + "  " + eta.text(done: planned[..<m].reduce(0, +) + f * epochs + e.epoch))
+                             + "  " + eta.text(done: planned[..<m].reduce(0, +) + f * perFold + ((e.member ?? 1) - 1) * epochs + e.epoch))
             },
             note: Console.note)
         Console.note("report: \(reportURL.path)")

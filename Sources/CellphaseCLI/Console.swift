@@ -7,7 +7,8 @@ enum Console {
 
     /// One line per epoch: loss, accuracy, validation figures, learning rate, time.
     static func epochLine(_ e: EpochRecord, of total: Int, prefix: String = "") -> String {
-        var s = String(format: "%@epoch %3d/%d  loss %.4f  acc %5.1f %%", prefix, e.epoch, total, e.trainLoss, 100 * e.trainAccuracy)
+        let member = e.member.map { "member \($0)  " } ?? ""
+        var s = String(format: "%@%@epoch %3d/%d  loss %.4f  acc %5.1f %%", prefix, member, e.epoch, total, e.trainLoss, 100 * e.trainAccuracy)
         if let vl = e.valLoss, let va = e.valAccuracy { s += String(format: "  val_loss %.4f  val_acc %5.1f %%", vl, 100 * va) }
         s += String(format: "  lr %.1e  %.1f s", e.learningRate, e.seconds)
         return s

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Models
 import Training
 
 /// Training settings shared by train and cv.
@@ -25,9 +26,15 @@ struct TrainingOptions: ParsableArguments {
         dropout off); 0 keeps the running averages.
         """)
     var bnCalibration: Int = 512
+    @Option(help: """
+        Train this many models with different seeds on the same split and average their probabilities (one bundle; \
+        1–8, default 1). Costs K× the training and inference time.
+        """)
+    var ensemble: Int = 1
 
     func validate() throws {
         try OptionCheck.integer(bnCalibration, "--bn-calibration", 0...1_000_000)
+        try OptionCheck.integer(ensemble, "--ensemble", 1...Ensemble.memberCounts.upperBound)
         try OptionCheck.integer(size, "--size", 32...1024)
         try OptionCheck.integer(epochs, "--epochs", 1...100_000)
         try OptionCheck.integer(batchSize, "--batch-size", 2...4096)
@@ -63,6 +70,7 @@ struct TrainingOptions: ParsableArguments {
         o.log = log
         o.seed = seed
         o.batchNormCalibrationImages = bnCalibration
+        o.members = ensemble
         return o
     }
 
@@ -79,5 +87,6 @@ struct TrainingOptions: ParsableArguments {
          ("augmentation", noAugment ? "none" : "rotation ±30°, flips, shift 10 %, zoom 0.9–1.1, brightness 1.0–1.3"),
          ("batch-norm statistics", bnCalibration > 0 ? "recomputed over \(bnCalibration) training images before each validation" : "running averages"),
          ("initial weights", self.`init` ?? "He initialisation"), ("seed", "\(seed)")]
+            + (ensemble > 1 ? [("ensemble", "\(ensemble) models per split (seeds \(seed), \(seed) + 100, …), probabilities averaged")] : [])
     }
 }

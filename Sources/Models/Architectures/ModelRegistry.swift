@@ -112,8 +112,13 @@ public enum ModelRegistry {
         return e
     }
 
-    /// Builds the model a configuration describes, He-initialised from `seed`.
+    /// Builds the model a configuration describes, He-initialised from `seed` (an `Ensemble`'s member `i` from
+    /// `seed + i`).
     public static func make(_ config: ModelConfig, seed: UInt64) throws -> Module {
+        if config.architecture == Ensemble.architecture {
+            let (member, count) = try Ensemble.members(of: config)
+            return Ensemble(members: try (0..<count).map { try make(member, seed: seed &+ UInt64($0)) })
+        }
         let e = try entry(config.architecture)
         guard config.inputSide >= e.minimumSide else {
             throw ModelError.inputTooSmall(architecture: e.name, side: config.inputSide, minimum: e.minimumSide)
@@ -125,6 +130,16 @@ public enum ModelRegistry {
         }
         var rng = RandomSource(seed: seed)
         return e.build(config, &rng)
+    }
+
+    /// Whether this cellphase can rebuild `config`'s architecture: a registered one, or an `Ensemble` of a registered
+    /// one with an allowed member count.
+    public static func knows(_ config: ModelConfig) -> Bool {
+        if config.architecture == Ensemble.architecture {
+            guard let (member, _) = try? Ensemble.members(of: config) else { return false }
+            return (try? entry(member.architecture)) != nil
+        }
+        return (try? entry(config.architecture)) != nil
     }
 
     /// Throws a clear error unless `shape` is a batch of inputs of this configuration.

@@ -120,8 +120,11 @@ public enum ModelBundle {
         guard info.format >= 1 else {
             throw BundleError.unsupportedFormat(bundle: bundle, format: info.format, supported: BundleInfo.formatVersion)
         }
-        guard (try? ModelRegistry.entry(info.model.architecture)) != nil else {
-            throw BundleError.unknownArchitecture(bundle: bundle, name: info.model.architecture, known: ModelRegistry.names)
+        guard ModelRegistry.knows(info.model) else {
+            let name = info.model.architecture == Ensemble.architecture
+                ? "ensemble of \(info.model.options["members"] ?? "?") × \(info.model.options["member"] ?? "?")" : info.model.architecture
+            throw BundleError.unknownArchitecture(bundle: bundle, name: name,
+                                                  known: ModelRegistry.names + ["ensemble (of 2–8 of these)"])
         }
         guard info.classes.count == info.model.classes else {
             throw BundleError.incompatible(bundle: bundle, reason: "\(info.classes.count) class names for a \(info.model.classes)-class model")

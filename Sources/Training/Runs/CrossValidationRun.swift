@@ -34,8 +34,10 @@ public struct CrossValidationRun {
         public var architecture: String, fold: String
         public var epochs: Int, batchSize: Int, learningRate: Float, schedule: String, monitor: String
         public var validationFraction: Double, preprocessing: String, augmentation: Bool, seed: UInt64
+        /// Models averaged per fold (`Ensemble`; 1 for a single model).
+        public var members: Int = 1
         enum CodingKeys: String, CodingKey {
-            case architecture, fold, epochs, schedule, monitor, preprocessing, augmentation, seed
+            case architecture, fold, epochs, schedule, monitor, preprocessing, augmentation, seed, members
             case batchSize = "batch_size", learningRate = "learning_rate", validationFraction = "validation_fraction"
         }
     }
@@ -62,7 +64,8 @@ public struct CrossValidationRun {
                     let config = FoldConfig(architecture: name, fold: folds[f].name, epochs: o.epochs, batchSize: o.batchSize,
                                             learningRate: o.learningRate, schedule: o.schedule.name, monitor: o.monitor.rawValue,
                                             validationFraction: validationFraction, preprocessing: data.settings.key,
-                                            augmentation: o.augmentation != nil, seed: Experiment.foldSeed(o.seed, fold: f))
+                                            augmentation: o.augmentation != nil, seed: Experiment.foldSeed(o.seed, fold: f),
+                                            members: max(1, o.members))
                     return try recording.record(kind: "cv", key: "\(name)/\(folds[f].name)", group: "cv:\(out.path)", config: config,
                                                 seed: config.seed, fingerprint: fingerprint) { log in
                         let r = try train { try log.epoch($0) }
@@ -74,6 +77,9 @@ public struct CrossValidationRun {
                     var line = String(format: "%@ %@: test accuracy %.1f %%, balanced %.1f %% (best epoch %@, %.0f s)",
                                       name, r.name, 100 * r.report.accuracy, 100 * r.report.balancedAccuracy,
                                       r.bestEpoch.map(String.init) ?? "–", r.seconds)
+                    if !r.memberReports.isEmpty {
+                        line += "; members " + r.memberReports.map { String(format: "%.1f", 100 * $0.accuracy) }.joined(separator: ", ") + " %"
+                    }
                     if let tta = r.ttaReport { line += String(format: "; with --tta %.1f %%", 100 * tta.accuracy) }
                     if let t = r.calibration?.temperature, let e = r.report.ece, let after = r.calibratedECE {
                         line += String(format: "; ECE %.3f → %.3f (T %.2f)", e, after, t)

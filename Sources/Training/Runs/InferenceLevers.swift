@@ -21,9 +21,14 @@ public struct InferenceLevers: Sendable, Hashable, Codable {
     public var ttaECE: [Double]
     /// The temperature of each fold.
     public var temperatures: [Double]
+    /// With an ensemble per fold: each member's accuracy per fold (`[fold][member]`), and the ensemble minus its first
+    /// member (the single model of the same seed), per fold. Nil for single models.
+    public var memberAccuracy: [[Double]]?
+    public var ensembleDifference: [Double]?
 
     enum CodingKeys: String, CodingKey {
         case folds, temperatures, ece
+        case memberAccuracy = "member_accuracy", ensembleDifference = "ensemble_difference"
         case plainAccuracy = "plain_accuracy", ttaAccuracy = "tta_accuracy", ttaBalancedAccuracy = "tta_balanced_accuracy"
         case ttaDifference = "tta_difference", calibratedECE = "calibrated_ece", ttaECE = "tta_ece"
     }
@@ -40,6 +45,10 @@ public struct InferenceLevers: Sendable, Hashable, Codable {
         calibratedECE = folds.map { $0.calibratedECE ?? $0.report.ece ?? 0 }
         ttaECE = folds.compactMap(\.ttaECE)
         temperatures = folds.map { $0.calibration?.temperature ?? 1 }
+        if folds.allSatisfy({ !$0.memberReports.isEmpty }) {
+            memberAccuracy = folds.map { $0.memberReports.map(\.accuracy) }
+            ensembleDifference = folds.map { $0.report.accuracy - $0.memberReports[0].accuracy }
+        }
     }
 
     /// Two lines for the terminal and the report.
@@ -54,7 +63,13 @@ public struct InferenceLevers: Sendable, Hashable, Codable {
                 + " (" + v.map { String(format: "%+.1f", 100 * $0) }.joined(separator: ", ") + ")"
         }
         func mean(_ v: [Double]) -> String { String(format: "%.3f", SummaryStatistic(v).mean) }
-        return "test-time augmentation (8 views): \(pct(ttaAccuracy)) against \(pct(plainAccuracy)), paired \(signed(ttaDifference))\n"
+        var ensemble = ""
+        if let memberAccuracy, let ensembleDifference, let k = memberAccuracy.first?.count {
+            ensemble = "ensemble of \(k): \(pct(plainAccuracy)) against its first member's \(pct(memberAccuracy.map { $0[0] })), "
+                + "paired \(signed(ensembleDifference)); members' mean \(pct(memberAccuracy.map { $0.reduce(0, +) / Double($0.count) }))\n"
+        }
+        return ensemble
+            + "test-time augmentation (8 views): \(pct(ttaAccuracy)) against \(pct(plainAccuracy)), paired \(signed(ttaDifference))\n"
             + "calibration: test ECE \(mean(ece)) → \(mean(calibratedECE)) (with TTA \(mean(ttaECE))), T "
             + temperatures.map { String(format: "%.2f", $0) }.joined(separator: ", ")
     }

@@ -48,6 +48,7 @@ public struct TrainingRun {
         o.log = TrainingLog(url: logURL)
         let (model, result) = try Experiment.train(config, data: data, train: split.train, validation: split.validation,
                                                    options: o, initWeights: initWeights, progress: progress)
+        let built = Experiment.trainedConfig(config, options: options)
         // Temperature scaling on the validation split (the test split stays untouched until it is evaluated).
         var calibration: Calibration?
         if !split.validation.isEmpty {
@@ -61,7 +62,7 @@ public struct TrainingRun {
             seconds: result.seconds, batchSize: options.batchSize, learningRate: Double(options.learningRate),
             schedule: options.schedule.name, monitor: options.monitor.rawValue, trainImages: split.train.count,
             validationImages: split.validation.count, testImages: split.test.count, initWeights: initWeights?.path)
-        let info = BundleInfo(model: config, classes: data.dataset.classes, preprocessing: data.settings,
+        let info = BundleInfo(model: built, classes: data.dataset.classes, preprocessing: data.settings,
                               augmentation: options.augmentation, data: provenance, seed: options.seed,
                               training: training, testMetrics: test, cropFraming: CropFraming.measure(data),
                               calibration: calibration)
@@ -71,7 +72,8 @@ public struct TrainingRun {
         var contents = RunReportContents(title: title ?? "cellphase train — \(config.architecture)")
         contents.classCounts = data.dataset.classes.map { ($0, data.dataset.classCounts[$0] ?? 0) }
         contents.dataNote = "\(provenance?.root ?? "data"): \(split.train.count) training, \(split.validation.count) validation, \(split.test.count) test images (stratified, seed \(options.seed))."
-        contents.settings = [("model", "\(config.architecture), \(model.parameterCount) parameters"),
+        let described = options.members > 1 ? "ensemble of \(options.members) × \(config.architecture)" : config.architecture
+        contents.settings = [("model", "\(described), \(model.parameterCount) parameters"),
                              ("bundle", bundleURL.lastPathComponent)] + settingsRows
             + [("epochs run", "\(result.history.count)\(result.stoppedEarly ? " (early stop)" : ""), best epoch \(result.bestEpoch.map(String.init) ?? "–")"),
                ("training time", String(format: "%.1f s", result.seconds))]

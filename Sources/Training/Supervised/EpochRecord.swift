@@ -13,10 +13,12 @@ public struct EpochRecord: Sendable, Hashable, Codable {
     public var learningRate: Double
     /// Seconds this epoch took.
     public var seconds: Double
+    /// Which member of an ensemble (`Ensemble`, 1-based) this epoch trained; nil for a single model.
+    public var member: Int?
 
     enum CodingKeys: String, CodingKey {
         case epoch, trainLoss = "train_loss", trainAccuracy = "train_accuracy", valLoss = "val_loss"
-        case valAccuracy = "val_accuracy", learningRate = "learning_rate", seconds
+        case valAccuracy = "val_accuracy", learningRate = "learning_rate", seconds, member
     }
 
     public init(epoch: Int, trainLoss: Double, trainAccuracy: Double, valLoss: Double? = nil,
@@ -38,6 +40,7 @@ public struct EpochRecord: Sendable, Hashable, Codable {
         try c.encode(finite(valAccuracy), forKey: .valAccuracy)
         try c.encode(finite(learningRate), forKey: .learningRate)
         try c.encode(finite(seconds), forKey: .seconds)
+        try c.encodeIfPresent(member, forKey: .member)
     }
 
     public init(from decoder: Decoder) throws {
@@ -49,5 +52,6 @@ public struct EpochRecord: Sendable, Hashable, Codable {
         valAccuracy = try c.decodeIfPresent(Double.self, forKey: .valAccuracy)
         learningRate = try c.decodeIfPresent(Double.self, forKey: .learningRate) ?? .nan
         seconds = try c.decodeIfPresent(Double.self, forKey: .seconds) ?? .nan
+        member = try c.decodeIfPresent(Int.self, forKey: .member)
     }
 }

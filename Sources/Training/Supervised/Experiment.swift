@@ -20,16 +20,41 @@ public enum Experiment {
         return ModelConfig(architecture: e.name, inputSide: data.side, channels: data.channels, classes: data.dataset.classes.count)
     }
 
-    /// Builds the model (He init from `seed`, or `initWeights` by name) and trains it.
+    /// Builds the model (He init from `seed`, or `initWeights` by name) and trains it. With `options.members` > 1 it
+    /// trains that many models on the same split, member `m` seeded `memberSeed(seed, member: m)` (member 1 is the
+    /// single model of the same seed), and returns their `Ensemble`; the result is member 1's curves and best epoch
+    /// with every member's seconds (`trainedConfig` names what was built).
     public static func train(_ config: ModelConfig, data: PreparedDataset, train: [Int], validation: [Int],
                              options: SupervisedTrainer.Options, initWeights: URL? = nil,
                              progress: (EpochRecord) -> Void = { _ in }) throws -> (model: Module, result: SupervisedTrainer.Result) {
-        let model = try ModelRegistry.make(config, seed: options.seed)
-        if let initWeights { try ModelRegistry.loadPretrained(initWeights, into: model, config: config) }
-        let result = try SupervisedTrainer(options: options).fit(model, data: data, train: train, validation: validation,
-                                                                 progress: progress)
-        return (model, result)
+        let count = max(1, options.members)
+        var models: [Module] = [], first: SupervisedTrainer.Result?, seconds = 0.0
+        for m in 0..<count {
+            var o = options
+            o.seed = memberSeed(options.seed, member: m)
+            o.member = count > 1 ? m + 1 : nil
+            let model = try ModelRegistry.make(config, seed: o.seed)
+            if let initWeights { try ModelRegistry.loadPretrained(initWeights, into: model, config: config) }
+            let result = try SupervisedTrainer(options: o).fit(model, data: data, train: train, validation: validation,
+                                                               progress: progress)
+            models.append(model)
+            first = first ?? result
+            seconds += result.seconds
+        }
+        var result = first!
+        result.seconds = seconds
+        return (count > 1 ? Ensemble(members: models) : models[0], result)
     }
+
+    /// The configuration of what `train` builds for `config` with `options`: the `Ensemble` of its members when
+    /// `options.members` > 1.
+    public static func trainedConfig(_ config: ModelConfig, options: SupervisedTrainer.Options) -> ModelConfig {
+        options.members > 1 ? Ensemble.config(member: config, count: options.members) : config
+    }
+
+    /// The training seed of ensemble member `m` (0-based) of a run seeded `seed` (member 0 keeps `seed`; spaced by 100
+    /// so up to `Ensemble.memberCounts` members stay clear of the next fold's seeds, `foldSeed`).
+    public static func memberSeed(_ seed: UInt64, member m: Int) -> UInt64 { seed &+ UInt64(m) &* 100 }
 
     /// Metrics of `model` on `rows` (probabilities kept for ROC curves).
     public static func evaluate(_ model: Module, data: PreparedDataset, rows: [Int], classes: [String]? = nil) throws
@@ -76,6 +101,9 @@ public enum Experiment {
         /// Test truth and raw single-view probabilities (the pooled reliability diagram).
         public var testLabels: [Int] = []
         public var testProbabilities: [[Float]] = []
+        /// Each member's own test figures when the fold trained an `Ensemble` (`report` is the ensemble's); member 1
+        /// is the single model of the same seed, so the two pair up.
+        public var memberReports: [EvaluationReport] = []
     }
 
     /// Trains one fold's model (test rows untouched) and measures it on `test`: plain, calibrated on `validation`, and
@@ -89,8 +117,11 @@ public enum Experiment {
         let (report, plain) = try evaluate(model, data: data, rows: test)
         var fold = FoldResult(name: name, report: report, history: result.history, bestEpoch: result.bestEpoch, seconds: 0,
                               trainCount: train.count, validationCount: validation.count, testCount: test.count)
-        try measureLevers(model, config: config, data: data, validation: validation, test: test, plain: plain,
-                          inferenceLevers: inferenceLevers, into: &fold)
+        if let ensemble = model as? Ensemble {
+            fold.memberReports = try ensemble.members.map { try evaluate($0, data: data, rows: test).report }
+        }
+        try measureLevers(model, config: trainedConfig(config, options: options), data: data, validation: validation,
+                          test: test, plain: plain, inferenceLevers: inferenceLevers, into: &fold)
         fold.seconds = Date().timeIntervalSince(t0)
         return fold
     }
@@ -135,8 +166,6 @@ public enum Experiment {
             .enumerated().map { ("fold\($0.offset + 1)", $0.element) }
     }
 
-    /// Cross-validates: each fold is the test set once; the others, minus a stratified `validationFraction`
-    /// for early stopping and the best-epoch checkpoint, train a fresh model.
     /// The training seed of fold `i` of a cross-validation seeded `seed`.
     public static func foldSeed(_ seed: UInt64, fold i: Int) -> UInt64 { seed &+ UInt64(i) &* 1000 }
 
@@ -144,6 +173,8 @@ public enum Experiment {
     /// returns its result — the run registry wraps each fold this way (`CrossValidationRun.recording`).
     public typealias FoldWrapper = (_ fold: Int, _ train: (_ epoch: (EpochRecord) throws -> Void) throws -> FoldResult) throws -> FoldResult
 
+    /// Cross-validates: each fold is the test set once; the others, minus a stratified `validationFraction`
+    /// for early stopping and the best-epoch checkpoint, train a fresh model (or `options.members` of them, averaged).
     /// With `inferenceLevers` each fold also measures calibration and test-time augmentation on its model (paired:
     /// same weights, same test crops; `InferenceLevers`).
     public static func crossValidate(architecture: String, data: PreparedDataset, folds: [(name: String, rows: [Int])],

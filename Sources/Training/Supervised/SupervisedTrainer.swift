@@ -89,6 +89,11 @@ public struct SupervisedTrainer {
         /// Before each validation, batch-norm statistics are recomputed over up to this many training images
         /// (unaugmented, dropout off; `recalibrateBatchNorm`); 0 keeps the running averages of training.
         public var batchNormCalibrationImages = 512
+        /// Models trained with different seeds on the same split and averaged (`Ensemble`); 1 trains one model. Read
+        /// by `Experiment.train`, which runs this trainer once per member.
+        public var members = 1
+        /// The ensemble member (1-based) this run trains, written into every epoch record; nil for a single model.
+        public var member: Int?
         public init() {}
     }
 
@@ -169,6 +174,7 @@ public struct SupervisedTrainer {
                 if let s = score, !s.isFinite { score = -.infinity }
             }
             record.seconds = Date().timeIntervalSince(t0)
+            record.member = options.member
             history.append(record)
             try options.log?.append(record)
             progress(record)
