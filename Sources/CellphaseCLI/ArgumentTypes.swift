@@ -30,3 +30,10 @@ enum ExampleFormat: String, ExpressibleByArgument, CaseIterable {
 enum IntensityMode: String, ExpressibleByArgument, CaseIterable {
     case image, dataset, both
 }
+
+/// `--augment`: the SGAN paper's geometric recipe, or that recipe with the changes of another microscope on top.
+enum AugmentationChoice: String, ExpressibleByArgument, CaseIterable {
+    case paper, acquisition
+
+    var settings: AugmentationSettings { self == .paper ? .paper : .acquisition }
+}

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Imaging
 import Models
 import Training
 
@@ -18,6 +19,8 @@ struct TrainingOptions: ParsableArguments {
     @Option(help: "Early stopping never fires before this many epochs (BN nets sit at chance at first).") var warmup: Int = 15
     @Option(help: "Share of the training images held out for validation.") var validationFraction: Double = 0.15
     @Flag(help: "Train without on-the-fly augmentation.") var noAugment = false
+    @Option(help: "On-the-fly augmentation: paper (rotation, flips, shift, zoom, brightness) or acquisition (the paper's plus blur, sensor noise and coarse grey levels, so that calls depend less on the microscope).")
+    var augment: AugmentationChoice = .paper
     @Flag(help: "Do not weight classes by inverse frequency.") var noClassWeights = false
     @Option(help: "Initial weights: a safetensors file with torchvision names (first conv summed over RGB).") var `init`: String?
     @Option(help: "Random seed (same seed, same result).") var seed: UInt64 = 1
@@ -65,7 +68,7 @@ struct TrainingOptions: ParsableArguments {
         o.schedule = r.schedule
         o.monitor = monitor
         o.earlyStopping = r.patience > 0 ? .init(patience: r.patience, warmup: warmup) : nil
-        o.augmentation = noAugment ? nil : .paper
+        o.augmentation = noAugment ? nil : augment.settings
         o.balanceClasses = !noClassWeights
         o.log = log
         o.seed = seed
@@ -84,7 +87,8 @@ struct TrainingOptions: ParsableArguments {
          ("batch size", "\(batchSize)"), ("optimiser", each { "Adam, learning rate \($0.learningRate)" }), ("schedule", each(\.schedule.name)),
          ("early stopping", each { $0.patience > 0 ? "on \(monitor.rawValue), patience \($0.patience), warm-up \(warmup) epochs" : "off" }),
          ("class weights", noClassWeights ? "none" : "balanced (when counts differ)"),
-         ("augmentation", noAugment ? "none" : "rotation ±30°, flips, shift 10 %, zoom 0.9–1.1, brightness 1.0–1.3"),
+         ("augmentation", noAugment ? "none" : "rotation ±30°, flips, shift 10 %, zoom 0.9–1.1, brightness 1.0–1.3"
+            + (augment == .acquisition ? "; each on half the crops: blur σ 0.3–1.2 px, noise 0.5–4 % of the range, 24–96 grey levels" : "")),
          ("batch-norm statistics", bnCalibration > 0 ? "recomputed over \(bnCalibration) training images before each validation" : "running averages"),
          ("initial weights", self.`init` ?? "He initialisation"), ("seed", "\(seed)")]
             + (ensemble > 1 ? [("ensemble", "\(ensemble) models per split (seeds \(seed), \(seed) + 100, …), probabilities averaged")] : [])

@@ -67,6 +67,10 @@ public final class BatchIterator: IteratorProtocol, Sequence, @unchecked Sendabl
                         var g = SeededGenerator(seed: seed, stream: UInt64(epoch), UInt64(r))
                         Augmenter.apply(.draw(a, using: &g), border: a.border, source: from, channels: p.channels,
                                         width: p.side, height: p.side, range: p.range, into: to)
+                        if let acquisition = a.acquisition {
+                            AcquisitionAugmentation.apply(acquisition.draw(using: &g), to: to, channels: p.channels,
+                                                          width: p.side, height: p.side, range: p.range, using: &g)
+                        }
                     } else {
                         _ = to.initialize(from: from)
                     }

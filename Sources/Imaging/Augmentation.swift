@@ -21,6 +21,9 @@ public struct AugmentationSettings: Sendable, Hashable, Codable {
     public var brightness: ClosedRange<Double>
     /// How pixels coming from outside the crop are filled.
     public var border: BorderMode
+    /// Blur, noise and coarse grey levels after the geometric transform (`AcquisitionAugmentation`); nil for none
+    /// (the paper's recipe, and every bundle written before it existed).
+    public var acquisition: AcquisitionAugmentation?
 
     public init(rotationDegrees: Double = 30, horizontalFlip: Bool = true, verticalFlip: Bool = true,
                 translation: Double = 0.1, zoom: ClosedRange<Double> = 0.9...1.1,
@@ -31,6 +34,12 @@ public struct AugmentationSettings: Sendable, Hashable, Codable {
 
     /// SGAN paper, section 5.
     public static let paper = AugmentationSettings()
+    /// The paper's recipe with the changes of another microscope on top (`AcquisitionAugmentation.microscopes`).
+    public static let acquisition: AugmentationSettings = {
+        var a = AugmentationSettings()
+        a.acquisition = .microscopes
+        return a
+    }()
     /// Identity.
     public static let none = AugmentationSettings(rotationDegrees: 0, horizontalFlip: false, verticalFlip: false,
                                                   translation: 0, zoom: 1...1, brightness: 1...1)
