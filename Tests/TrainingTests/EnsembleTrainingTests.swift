@@ -42,6 +42,12 @@ final class EnsembleTrainingTests: XCTestCase {
         let loaded = try Classifier(bundle: url)
         XCTAssertEqual(loaded.info.model.architecture, "ensemble")
         XCTAssertEqual(loaded.info.parameterCount, 3 * single.parameterCount)
+        // `GET /v1/model` and `analyze --json` say what is averaged.
+        let summary = try JSONSerialization.jsonObject(with: JSONEncoder().encode(loaded.summary)) as! [String: Any]
+        XCTAssertEqual(summary["members"] as? Int, 3)
+        XCTAssertEqual(summary["member"] as? String, "scnn")
+        XCTAssertNil(Classifier(model: single, info: BundleInfo(model: config, classes: data.dataset.classes, preprocessing: data.settings,
+                                                                augmentation: nil, data: nil, seed: 0)).summary.members)
         let files = data.dataset.samples.map { $0.files[0] }
         let inMemory = try Classifier(model: model, info: loaded.info).predict(files: files).map(\.probabilities)
         XCTAssertEqual(try loaded.predict(files: files).map(\.probabilities), inMemory)

@@ -233,7 +233,12 @@ public final class Classifier: @unchecked Sendable {
         ClassifierInfo(name: name, architecture: info.model.architecture, classes: classes, inputSide: inputSide,
                               channels: channels, preprocessing: info.preprocessing.key, metrics: metrics, trained: trained,
                               cropFraming: cropFraming, temperature: calibrated ? info.calibration?.temperature : nil, tta: tta,
-                       unknownBelow: unknownBelow.map(Double.init))
+                       unknownBelow: unknownBelow.map(Double.init), member: ensemble?.member.architecture, members: ensemble?.count)
+    }
+
+    /// The members of an `Ensemble` bundle (nil for one model).
+    private var ensemble: (member: ModelConfig, count: Int)? {
+        info.model.architecture == Ensemble.architecture ? try? Ensemble.members(of: info.model) : nil
     }
 }
 

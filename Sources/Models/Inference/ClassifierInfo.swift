@@ -20,18 +20,22 @@ public struct ClassifierInfo: Codable, Sendable, Equatable {
     public var tta: Bool
     /// Confidence under which the verdict is `unknown` (nil: always a class).
     public var unknownBelow: Double?
+    /// For an `Ensemble`: its member architecture and how many members are averaged (nil for one model).
+    public var member: String?
+    public var members: Int?
 
     public init(name: String, architecture: String, classes: [String], inputSide: Int, channels: Int = 1,
                 preprocessing: String = "", metrics: [String: Double] = [:], trained: Bool = true, cropFraming: CropFraming? = nil,
-                temperature: Double? = nil, tta: Bool = false, unknownBelow: Double? = nil) {
+                temperature: Double? = nil, tta: Bool = false, unknownBelow: Double? = nil,
+                member: String? = nil, members: Int? = nil) {
         self.name = name; self.architecture = architecture; self.classes = classes; self.inputSide = inputSide
         self.channels = channels; self.preprocessing = preprocessing; self.metrics = metrics; self.trained = trained
         self.cropFraming = cropFraming; self.temperature = temperature; self.tta = tta
-        self.unknownBelow = unknownBelow
+        self.unknownBelow = unknownBelow; self.member = member; self.members = members
     }
 
     enum CodingKeys: String, CodingKey {
-        case name, architecture, classes, channels, preprocessing, metrics, trained, temperature, tta
+        case name, architecture, classes, channels, preprocessing, metrics, trained, temperature, tta, member, members
         case inputSide = "input_size", cropFraming = "crop_framing", unknownBelow = "unknown_below"
     }
 
@@ -49,5 +53,7 @@ public struct ClassifierInfo: Codable, Sendable, Equatable {
         temperature = try c.decodeIfPresent(Double.self, forKey: .temperature)
         tta = try c.decodeIfPresent(Bool.self, forKey: .tta) ?? false
         unknownBelow = try c.decodeIfPresent(Double.self, forKey: .unknownBelow)
+        member = try c.decodeIfPresent(String.self, forKey: .member)
+        members = try c.decodeIfPresent(Int.self, forKey: .members)
     }
 }
