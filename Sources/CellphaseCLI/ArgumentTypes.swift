@@ -37,3 +37,12 @@ enum AugmentationChoice: String, ExpressibleByArgument, CaseIterable {
 
     var settings: AugmentationSettings { self == .paper ? .paper : .acquisition }
 }
+
+/// `--mix`: blend training crops by mixup or CutMix (`BatchMixing`).
+enum MixChoice: String, ExpressibleByArgument, CaseIterable {
+    case mixup, cutmix
+
+    func mixing(alpha: Double?) -> BatchMixing {
+        self == .mixup ? .mixup(alpha: alpha ?? 0.2) : .cutmix(alpha: alpha ?? 1)
+    }
+}

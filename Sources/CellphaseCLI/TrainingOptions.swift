@@ -21,6 +21,9 @@ struct TrainingOptions: ParsableArguments {
     @Flag(help: "Train without on-the-fly augmentation.") var noAugment = false
     @Option(help: "On-the-fly augmentation: paper (rotation, flips, shift, zoom, brightness) or acquisition (the paper's plus blur, sensor noise and coarse grey levels, so that calls depend less on the microscope).")
     var augment: AugmentationChoice = .paper
+    @Option(help: "Train on blends of two crops: mixup (λ·x + (1 − λ)·x′) or cutmix (a box of x′ pasted into x), λ ~ Beta(α, α) with --mix-alpha. Default: none.")
+    var mix: MixChoice?
+    @Option(help: "α of --mix (0.05–10; default 0.2 for mixup, 1 for cutmix).") var mixAlpha: Double?
     @Flag(help: "Do not weight classes by inverse frequency.") var noClassWeights = false
     @Option(help: "Initial weights: a safetensors file with torchvision names (first conv summed over RGB).") var `init`: String?
     @Option(help: "Random seed (same seed, same result).") var seed: UInt64 = 1
@@ -38,6 +41,8 @@ struct TrainingOptions: ParsableArguments {
     func validate() throws {
         try OptionCheck.integer(bnCalibration, "--bn-calibration", 0...1_000_000)
         try OptionCheck.integer(ensemble, "--ensemble", 1...Ensemble.memberCounts.upperBound)
+        try OptionCheck.number(mixAlpha, "--mix-alpha", BatchMixing.alphas)
+        if mixAlpha != nil, mix == nil { throw ValidationError("--mix-alpha needs --mix mixup or --mix cutmix") }
         try OptionCheck.integer(size, "--size", 32...1024)
         try OptionCheck.integer(epochs, "--epochs", 1...100_000)
         try OptionCheck.integer(batchSize, "--batch-size", 2...4096)
@@ -74,6 +79,7 @@ struct TrainingOptions: ParsableArguments {
         o.seed = seed
         o.batchNormCalibrationImages = bnCalibration
         o.members = ensemble
+        o.mixing = mix.map { $0.mixing(alpha: mixAlpha) }
         return o
     }
 
@@ -91,6 +97,7 @@ struct TrainingOptions: ParsableArguments {
             + (augment == .acquisition ? "; each on half the crops: blur σ 0.3–1.2 px, noise 0.5–4 % of the range, 24–96 grey levels" : "")),
          ("batch-norm statistics", bnCalibration > 0 ? "recomputed over \(bnCalibration) training images before each validation" : "running averages"),
          ("initial weights", self.`init` ?? "He initialisation"), ("seed", "\(seed)")]
+            + (mix.map { [("batch mixing", $0.mixing(alpha: mixAlpha).name)] } ?? [])
             + (ensemble > 1 ? [("ensemble", "\(ensemble) models per split (seeds \(seed), \(seed) + 100, …), probabilities averaged")] : [])
     }
 }

@@ -49,14 +49,14 @@ extension CommandLineTests {
 }
 
 extension CommandLineTests {
-    /// `train --ensemble 2 --augment acquisition`: one bundle of two members that `predict` reads like any other, with
+    /// `train --ensemble 2 --augment acquisition --mix cutmix`: one bundle of two members that `predict` reads like any other, with
     /// the augmentation it was trained with recorded; out-of-range counts and unknown recipes refused.
     func testTrainingAnEnsembleWithAcquisitionAugmentation() throws {
         let folder = try temporaryFolder(self)
         let gen = try run(["data", "examples", "--out", "crops", "--per-class", "8", "--side", "40"], in: folder)
         XCTAssertEqual(gen.status, 0, gen.err)
         let r = try run(["train", "--data", "crops", "--model", "scnn", "--size", "32", "--epochs", "1", "--ensemble", "2",
-                         "--augment", "acquisition", "--out", "ens", "--json"], in: folder)
+                         "--augment", "acquisition", "--mix", "cutmix", "--out", "ens", "--json"], in: folder)
         XCTAssertEqual(r.status, 0, r.err)
         XCTAssertTrue(r.err.contains("member 2  epoch   1/1"), r.err)
         let bundle = try object(try String(contentsOf: folder.appendingPathComponent("ens/scnn.cellphase/bundle.json"), encoding: .utf8))
@@ -66,13 +66,15 @@ extension CommandLineTests {
         let report = try String(contentsOf: folder.appendingPathComponent("ens/report.html"), encoding: .utf8)
         XCTAssertTrue(report.contains("ensemble of 2 × scnn"), "the report says what was trained")
         XCTAssertTrue(report.contains("24–96 grey levels"), "the report says how it was augmented")
+        XCTAssertTrue(report.contains("CutMix, α 1"), "…and mixed")
         let acquisition = try XCTUnwrap((bundle["augmentation"] as? [String: Any])?["acquisition"] as? [String: Any])
         XCTAssertEqual(acquisition["blurProbability"] as? Double, 0.5)
         let predicted = try run(["predict", "--model", "ens/scnn.cellphase", "crops"], in: folder)
         XCTAssertEqual(predicted.status, 0, predicted.err)
         XCTAssertEqual(predicted.out.split(separator: "\n").count, 7 * 8 + 1, predicted.out)
         for (args, flag) in [(["--ensemble", "0"], "--ensemble"), (["--ensemble", "9"], "--ensemble"), (["--ensemble", "-1"], "--ensemble"),
-                             (["--augment", "heavy"], "--augment")] {
+                             (["--augment", "heavy"], "--augment"), (["--mix", "mixup", "--mix-alpha", "nan"], "--mix-alpha"),
+                             (["--mix-alpha", "0.4"], "--mix-alpha"), (["--mix", "blend"], "--mix")] {
             let bad = try run(["train", "--data", "crops"] + args, in: folder)
             XCTAssertNotEqual(bad.status, 0)
             XCTAssertTrue(bad.err.contains(flag), bad.err)

@@ -52,6 +52,26 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable {
         return (-2 * _log(u1)).squareRoot() * _cos(2 * Double.pi * u2)
     }
 
+    /// Gamma(`shape`, 1) by Marsaglia and Tsang's method (shape < 1 through Gamma(shape + 1) · U^(1/shape)).
+    public mutating func gamma(shape: Double) -> Double {
+        precondition(shape > 0 && shape.isFinite, "gamma shape must be positive and finite")
+        if shape < 1 { return gamma(shape: shape + 1) * _pow(max(unit(), 1e-300), 1 / shape) }
+        let d = shape - 1.0 / 3, c = 1 / (9 * d).squareRoot()
+        while true {
+            var x: Double, v: Double
+            repeat { x = gaussian(); v = 1 + c * x } while v <= 0
+            v = v * v * v
+            let u = unit()
+            if u < 1 - 0.0331 * x * x * x * x || _log(max(u, 1e-300)) < 0.5 * x * x + d * (1 - v + _log(v)) { return d * v }
+        }
+    }
+
+    /// Beta(`a`, `b`), from two gamma draws.
+    public mutating func beta(_ a: Double, _ b: Double) -> Double {
+        let x = gamma(shape: a), y = gamma(shape: b)
+        return x + y > 0 ? x / (x + y) : 0.5
+    }
+
     /// A Fisher–Yates shuffle defined by this generator alone (stable across Swift versions).
     public mutating func shuffle<T>(_ a: inout [T]) {
         guard a.count > 1 else { return }
@@ -72,3 +92,4 @@ import Darwin
 #endif
 @inline(__always) private func _log(_ x: Double) -> Double { log(x) }
 @inline(__always) private func _cos(_ x: Double) -> Double { cos(x) }
+@inline(__always) private func _pow(_ x: Double, _ y: Double) -> Double { pow(x, y) }

@@ -92,6 +92,9 @@ public struct SupervisedTrainer {
         /// Models trained with different seeds on the same split and averaged (`Ensemble`); 1 trains one model. Read
         /// by `Experiment.train`, which runs this trainer once per member.
         public var members = 1
+        /// Blend each training batch with a shuffled copy of itself (`BatchMixing`: mixup or CutMix); nil trains on the
+        /// crops as they are.
+        public var mixing: BatchMixing?
         /// The ensemble member (1-based) this run trains, written into every epoch record; nil for a single model.
         public var member: Int?
         public init() {}
@@ -146,8 +149,17 @@ public struct SupervisedTrainer {
                 // A batch of one breaks batch norm's statistics; skip the odd leftover sample.
                 if batch.labels.count < 2 && train.count >= 2 { continue }
                 let tape = Tape(training: true, seed: tapeSeeds.next())
-                let logits = model(tape.constant(Tensor(shape: batch.shape, values: batch.data)))
-                let loss = sparseCrossEntropy(logits: logits, labels: batch.labels, classWeights: weights)
+                let logits: Variable, loss: Variable
+                if let mixing = options.mixing {
+                    var g = SeededGenerator(seed: options.seed ^ 0x3C1D, stream: UInt64(epoch), UInt64(batch.rows.first ?? 0))
+                    let m = mixing.mix(batch, using: &g)
+                    logits = model(tape.constant(Tensor(shape: batch.shape, values: m.data)))
+                    loss = sparseCrossEntropy(logits: logits, labels: batch.labels, classWeights: weights) * m.lambda
+                        + sparseCrossEntropy(logits: logits, labels: m.partnerLabels, classWeights: weights) * (1 - m.lambda)
+                } else {
+                    logits = model(tape.constant(Tensor(shape: batch.shape, values: batch.data)))
+                    loss = sparseCrossEntropy(logits: logits, labels: batch.labels, classWeights: weights)
+                }
                 tape.backward(loss)
                 optimizer.step()
                 lossSum += Double(loss.value.scalar) * Double(batch.labels.count)
