@@ -11,6 +11,11 @@ struct InferenceOptions: ParsableArguments {
         instead of a class the model is unsure of. Default: always name a class.
         """)
     var unknownBelow: Float?
+    @Flag(help: """
+        Fields (analyze, serve): apply a bundle's dataset-wide intensity range (--intensity dataset or both) as stored, \
+        instead of refitting it on each field's nuclei (right only for the training microscope and camera).
+        """)
+    var bundleIntensity = false
 
     func validate() throws {
         try OptionCheck.number(unknownBelow, "--unknown-below", 0...1)
@@ -21,5 +26,6 @@ struct InferenceOptions: ParsableArguments {
         classifier.tta = tta
         classifier.calibrated = !noCalibration
         classifier.unknownBelow = unknownBelow
+        classifier.intensityFromFrame = !bundleIntensity
     }
 }

@@ -92,12 +92,40 @@ public struct PreprocessSettings: Sendable, Hashable, Codable {
             let stride = Swift.max(1, p.count / Swift.max(1, perImage))
             return Swift.stride(from: 0, to: p.count, by: stride).map { p[$0] }
         }
-        let pooled = pixels.flatMap { $0 }
+        let range = fixedRange(pooled: pixels.flatMap { $0 }, low: low, high: high)
         var out = self
-        let (lo, hi) = Image.percentiles(pooled[...], low, high)
-        let range = Normalization.fixed(low: lo, high: hi, symmetric: normalization.range.lowerBound < 0)
         if secondChannel { out.absoluteIntensity = range } else { out.normalization = range }
         return out
+    }
+
+    /// Whether these settings hold a raw range fit on a dataset (`--intensity dataset` or `both`).
+    public var hasFixedRange: Bool {
+        if case .fixed = normalization { return true }
+        return absoluteIntensity != nil
+    }
+
+    /// These settings with their dataset-wide ranges refit on `images` pooled, the nuclei of one field: "bright" then
+    /// means bright among that frame's nuclei, whatever the camera's bit depth and exposure, as the dataset range
+    /// meant bright among the dataset's nuclei. Same percentiles and sampling as `fittingDatasetRange`; settings
+    /// without a fixed range come back unchanged.
+    public func fittingRange(toImages images: [Image], low: Float = 1, high: Float = 99.8, perImage: Int = 4096) -> PreprocessSettings {
+        guard hasFixedRange, !images.isEmpty else { return self }
+        var pooled: [Float] = []
+        for raw in images {
+            let p = channels == .sum ? raw.summedChannels().pixels : raw.pixels
+            let stride = Swift.max(1, p.count / Swift.max(1, perImage))
+            pooled += Swift.stride(from: 0, to: p.count, by: stride).map { p[$0] }
+        }
+        let range = fixedRange(pooled: pooled, low: low, high: high)
+        var out = self
+        if case .fixed = normalization { out.normalization = range }
+        if absoluteIntensity != nil { out.absoluteIntensity = range }
+        return out
+    }
+
+    private func fixedRange(pooled: [Float], low: Float, high: Float) -> Normalization {
+        let (lo, hi) = Image.percentiles(pooled[...], low, high)
+        return Normalization.fixed(low: lo, high: hi, symmetric: normalization.range.lowerBound < 0)
     }
 
     /// Prepares an already decoded crop (all its channels stacked), exactly as a file would be:

@@ -22,6 +22,9 @@ public protocol CellClassifier: AnyObject, Sendable {
     /// One probability vector (summing to 1, in `classes` order) per crop. Crops keep the
     /// field's raw values; the classifier applies its own preprocessing.
     func probabilities(for crops: [Image]) throws -> [[Float]]
+    /// The same for every nucleus cut from one field (`Classifier` may adapt its preprocessing to the frame:
+    /// `Classifier.intensityFromFrame`); by default `probabilities(for:)`.
+    func probabilities(forField crops: [Image]) throws -> [[Float]]
     /// The class named for one probability vector (the most probable by default; `Classifier` may abstain with
     /// `Classifier.unknownClass`).
     func verdict(_ probabilities: [Float]) -> (className: String, confidence: Float)
@@ -29,6 +32,7 @@ public protocol CellClassifier: AnyObject, Sendable {
 
 extension CellClassifier {
     public var cropFraming: CropFraming? { nil }
+    public func probabilities(forField crops: [Image]) throws -> [[Float]] { try probabilities(for: crops) }
     public var summary: ClassifierInfo {
         ClassifierInfo(name: "model", architecture: "custom", classes: classes, inputSide: inputSide, cropFraming: cropFraming)
     }
@@ -43,5 +47,8 @@ extension CellClassifier {
 extension Classifier: CellClassifier {
     public func probabilities(for crops: [Image]) throws -> [[Float]] {
         do { return try probabilities(crops) } catch let e as ModelError { throw FieldError.badField("\(e)") }
+    }
+    public func probabilities(forField crops: [Image]) throws -> [[Float]] {
+        do { return try probabilities(fieldCrops: crops) } catch let e as ModelError { throw FieldError.badField("\(e)") }
     }
 }

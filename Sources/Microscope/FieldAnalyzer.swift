@@ -117,7 +117,7 @@ public struct FieldAnalyzer: Sendable {
         timings.segmentation = seg.timings
         let crops = cropper.crops(field, objects: seg.objects)
         timings.cropMs = lap()
-        let probs = try classifier.probabilities(for: crops)
+        let probs = try classifier.probabilities(forField: crops)
         timings.classifyMs = lap()
         let classes = classifier.classes
         var objects: [ObjectResult] = []

@@ -34,6 +34,12 @@ public final class Classifier: @unchecked Sendable {
     /// rule fires on it) instead of a class the model is unsure of. Nil (the default) always names a class. Confidence
     /// is the calibrated one when the bundle has a temperature, so 0.6 means "right about six times in ten".
     public var unknownBelow: Float?
+    /// For the crops of one field (`probabilities(fieldCrops:)`), refit a dataset-wide intensity range (`--intensity
+    /// dataset` or `both`) on that field's nuclei, when there are at least `frameMinimumCrops` of them: brightness
+    /// against the frame's other nuclei, as the training crops' range was brightness against the dataset's. Off, the
+    /// bundle's raw range is applied as stored (right only for fields of the training microscope and camera).
+    public var intensityFromFrame = true
+    public static let frameMinimumCrops = 8
     /// The verdict for a cell whose confidence is under `unknownBelow`.
     public static let unknownClass = "unknown"
     private let lock = NSLock()
@@ -154,8 +160,19 @@ public final class Classifier: @unchecked Sendable {
     /// as the training crops were, in parallel, then classified `maxBatch` at a time. One vector per image, summing to
     /// 1, in `classes` order.
     public func probabilities(_ images: [Image]) throws -> [[Float]] {
+        try probabilities(images, settings: info.preprocessing)
+    }
+
+    /// Probabilities for the nuclei cut from one field: as `probabilities(_:)`, with a dataset-wide intensity range
+    /// refit on these crops (`intensityFromFrame`).
+    public func probabilities(fieldCrops images: [Image]) throws -> [[Float]] {
+        let refit = intensityFromFrame && images.count >= Self.frameMinimumCrops && info.preprocessing.hasFixedRange
+        return try probabilities(images, settings: refit ? info.preprocessing.fittingRange(toImages: images) : info.preprocessing)
+    }
+
+    private func probabilities(_ images: [Image], settings: PreprocessSettings) throws -> [[Float]] {
         let size = channels * inputSide * inputSide
-        let settings = info.preprocessing, channels = self.channels
+        let channels = self.channels
         let failure = FirstError()
         return try batched(count: images.count) { range, out in
             let base = UncheckedSendable(out)
