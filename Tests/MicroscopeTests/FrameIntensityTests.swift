@@ -10,15 +10,6 @@ import XCTest
 /// A bundle trained with a dataset-wide intensity range (`--intensity dataset` or `both`) meets a field from another
 /// camera: refit on the field's nuclei, its calls do not depend on the camera's gain; applied as stored, they do.
 final class FrameIntensityTests: XCTestCase {
-    func classifier(_ preprocessing: PreprocessSettings, channels: Int) -> Classifier {
-        var rng = RandomSource(seed: 5)
-        var c = SGANConfig.classic(classes: 2)
-        c.discriminatorFilters = [8, 8, 8, 8]
-        c.channels = channels
-        return Classifier(model: SGANDiscriminator(c, rng: &rng), classes: ["interphase", "metaphase"], preprocessing: preprocessing,
-                          channels: channels, architecture: "sgan", name: "tiny", trained: false)
-    }
-
     func testCallsOnAFieldDoNotDependOnTheCameraGain() throws {
         let field = try smallField().image
         var dim = field
@@ -29,7 +20,7 @@ final class FrameIntensityTests: XCTestCase {
         var both = PreprocessSettings.gan
         both.absoluteIntensity = .fixed(low: 200, high: 40_000, symmetric: true)
         for (settings, channels) in [(dataset, 1), (both, 2)] {
-            let c = classifier(settings, channels: channels)
+            let c = tinyClassifier(preprocessing: settings, channels: channels)
             let analyzer = FieldAnalyzer(classifier: c)
             let bright = try analyzer.analyze(field, labels: labels).result.objects
             let faint = try analyzer.analyze(dim, labels: labels).result.objects

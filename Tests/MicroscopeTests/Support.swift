@@ -24,11 +24,14 @@ func smallField(count: Int = 16, side: Int = 512, seed: UInt64 = 3) throws -> Sy
 }
 
 /// An untrained small SGAN discriminator classifier (plumbing tests only).
-func tinyClassifier(classes: [String] = ["interphase", "metaphase"], seed: UInt64 = 5) -> Classifier {
+func tinyClassifier(classes: [String] = ["interphase", "metaphase"], seed: UInt64 = 5, preprocessing: PreprocessSettings = .gan,
+                    channels: Int = 1) -> Classifier {
     var rng = RandomSource(seed: seed)
     var c = SGANConfig.classic(classes: classes.count)
     c.discriminatorFilters = [8, 8, 8, 8]
-    return Classifier(model: SGANDiscriminator(c, rng: &rng), classes: classes, preprocessing: .gan, architecture: "sgan", name: "tiny", trained: false)
+    c.channels = channels
+    return Classifier(model: SGANDiscriminator(c, rng: &rng), classes: classes, preprocessing: preprocessing, channels: channels,
+                      architecture: "sgan", name: "tiny", trained: false)
 }
 
 /// Greedy one-to-one matching of expected points to object centroids within `maxDistance`.
