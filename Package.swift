@@ -19,6 +19,7 @@ let package = Package(
         .library(name: "Training", targets: ["Training"]),
         .library(name: "Segmentation", targets: ["Segmentation"]),
         .library(name: "Microscope", targets: ["Microscope"]),
+        .library(name: "Labelling", targets: ["Labelling"]),
         .library(name: "Server", targets: ["Server"]),
         .library(name: "RunRegistry", targets: ["RunRegistry"]),
         .executable(name: "cellphase-fuzz", targets: ["CellphaseFuzz"]),
@@ -72,6 +73,8 @@ let package = Package(
         .target(name: "Segmentation", dependencies: ["Imaging", "Support"], path: "Sources/Segmentation"),
         // At the microscope: field → nuclei → crops → classes → acquisition events (no HTTP here).
         .target(name: "Microscope", dependencies: ["Segmentation", "Models", "Imaging", "Datasets", "Support"]),
+        // The labelling loop: the unlabelled pool looked at (blob features, k-means, PCA) and what to label next.
+        .target(name: "Labelling", dependencies: ["Segmentation", "Plot", "Imaging", "Datasets", "Support"]),
         // `cellphase serve`: the Microscope pipeline over HTTP (Hummingbird lives only here and in ServerTests; multipart-kit
         // and swift-prometheus only here).
         .target(name: "Server", dependencies: [
@@ -85,7 +88,7 @@ let package = Package(
         .target(name: "RunRegistry", dependencies: [.product(name: "GRDB", package: "GRDB.swift")]),
         // The `cellphase` command.
         .executableTarget(name: "CellphaseCLI", dependencies: [
-            "Training", "Models", "Plot", "Engine", "Imaging", "Datasets", "Segmentation", "Microscope", "Server", "RunRegistry", "Support",
+            "Training", "Models", "Plot", "Engine", "Imaging", "Datasets", "Segmentation", "Microscope", "Labelling", "Server", "RunRegistry", "Support",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -107,6 +110,7 @@ let package = Package(
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Models", "Plot", "Datasets", "Imaging", "Engine", "NN", "Support", "TestSupport"],
                     exclude: ["Golden"]),
         .testTarget(name: "SegmentationTests", dependencies: ["Segmentation", "Imaging", "Datasets", "Support", "TestSupport"]),
+        .testTarget(name: "LabellingTests", dependencies: ["Labelling", "Plot", "Imaging", "Datasets", "Support", "TestSupport"]),
         .testTarget(name: "MicroscopeTests", dependencies: ["Microscope", "Models", "Training", "Segmentation", "Imaging", "Datasets", "Engine", "NN", "Support", "TestSupport"]),
         .testTarget(name: "ServerTests", dependencies: [
             "Server", "Microscope", "Models", "Segmentation", "Imaging", "Engine", "NN", "Support", "TestSupport",

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Datasets
 import Foundation
 import Imaging
 import Models
@@ -36,10 +37,10 @@ struct PredictCommand: ParsableCommand {
         guard !files.isEmpty else { throw ValidationError("no images given") }
         let predictions = try classifier.predict(files: files)
         let header = ["path", "predicted", "confidence"] + classifier.classes.map { "p_\($0)" }
-        var lines = [header.map(csvField).joined(separator: ",")]
+        var lines = [CSVTable.line(header)]
         for (f, p) in zip(files, predictions) {
-            lines.append(([f.relativePath, p.className, String(format: "%.4f", p.confidence)]
-                          + p.probabilities.map { String(format: "%.4f", $0) }).map(csvField).joined(separator: ","))
+            lines.append(CSVTable.line([f.relativePath, p.className, String(format: "%.4f", p.confidence)]
+                                       + p.probabilities.map { String(format: "%.4f", $0) }))
         }
         let text = lines.joined(separator: "\n") + "\n"
         if let csv {
@@ -48,9 +49,5 @@ struct PredictCommand: ParsableCommand {
         } else {
             print(text, terminator: "")
         }
-    }
-
-    func csvField(_ s: String) -> String {
-        s.contains(",") || s.contains("\"") || s.contains("\n") ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
     }
 }

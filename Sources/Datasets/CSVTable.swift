@@ -46,4 +46,12 @@ public struct CSVTable: Sendable {
         }
         return i
     }
+
+    /// One CSV line of `fields` (RFC 4180: a field with a comma, quote or line break is quoted, quotes doubled).
+    public static func line(_ fields: [String]) -> String {
+        fields.map { f in
+            f.contains(",") || f.contains("\"") || f.contains("\n") || f.contains("\r")
+                ? "\"" + f.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : f
+        }.joined(separator: ",")
+    }
 }

@@ -70,14 +70,20 @@ public enum PNGCodec {
     }
 
     /// Writes a 1-channel (grey) or 3-channel (RGB) image as 8-bit or 16-bit PNG, following the
-    /// image's format (float32 images must be converted first).
+    /// image's format (float32 images must be converted first), atomically.
     public static func write(_ image: Image, to url: URL) throws {
-        let path = url.path
+        let data = try encode(image, name: url.path)
+        do { try data.write(to: url, options: .atomic) }
+        catch { throw ImagingError.writeFailed(file: url.path, reason: error.localizedDescription) }
+    }
+
+    /// The PNG file of a 1- or 3-channel 8/16-bit image, in memory (figures embed thumbnails this way).
+    public static func encode(_ image: Image, name: String = "<memory>") throws -> Data {
         guard image.channels == 1 || image.channels == 3 else {
-            throw ImagingError.writeFailed(file: path, reason: "PNG needs 1 or 3 channels, image has \(image.channels)")
+            throw ImagingError.writeFailed(file: name, reason: "PNG needs 1 or 3 channels, image has \(image.channels)")
         }
         guard image.format != .float32 else {
-            throw ImagingError.writeFailed(file: path, reason: "PNG cannot store 32-bit float samples")
+            throw ImagingError.writeFailed(file: name, reason: "PNG cannot store 32-bit float samples")
         }
         let is16 = image.format == .uint16, n = image.planeSize, c = image.channels
         var raw = [UInt8](repeating: 0, count: n * c * (is16 ? 2 : 1))
@@ -97,10 +103,17 @@ public enum PNGCodec {
         img.version = UInt32(PNG_IMAGE_VERSION)
         img.width = UInt32(image.width); img.height = UInt32(image.height)
         img.format = (c == 3 ? color : 0) | (is16 ? linear : 0)
-        let ok = raw.withUnsafeBytes { png_image_write_to_file(&img, path, 0, $0.baseAddress, 0, nil) }
+        // First call sizes the file, second writes it.
+        var size = 0
+        var ok = raw.withUnsafeBytes { png_image_write_to_memory(&img, nil, &size, 0, $0.baseAddress, 0, nil) }
+        var out = [UInt8](repeating: 0, count: max(size, 1))
+        if ok != 0 {
+            ok = raw.withUnsafeBytes { src in out.withUnsafeMutableBytes { png_image_write_to_memory(&img, $0.baseAddress, &size, 0, src.baseAddress, 0, nil) } }
+        }
         let msg = message(&img)
         png_image_free(&img)
-        guard ok != 0 else { throw ImagingError.writeFailed(file: path, reason: msg) }
+        guard ok != 0 else { throw ImagingError.writeFailed(file: name, reason: msg) }
+        return Data(out.prefix(size))
     }
 
     private static func message(_ img: inout png_image) -> String {

@@ -15,6 +15,8 @@ public indirect enum CanvasElement: Sendable {
     /// `anchor` is start, middle or end; `rotate` in degrees about (x, y).
     case text(String, x: Double, y: Double, size: Double, anchor: String, fill: String, bold: Bool, rotate: Double?,
               cls: String?)
+    /// A raster picture (a PNG file's bytes) scaled into the box, e.g. a cell's thumbnail beside a plot.
+    case image(x: Double, y: Double, width: Double, height: Double, png: Data)
     /// The elements of another canvas shifted by (dx, dy).
     case group(dx: Double, dy: Double, elements: [CanvasElement])
 
@@ -44,6 +46,11 @@ public indirect enum CanvasElement: Sendable {
         case let .text(s, x, y, size, anchor, fill, bold, rotate, cls):
             let transform = rotate.map { "rotate(\(C.num($0)) \(C.num(x)) \(C.num(y)))" }
             out.append("<text\(Self.attrs([("x", C.num(x)), ("y", C.num(y)), ("font-size", C.num(size)), ("text-anchor", anchor), ("fill", fill), ("font-weight", bold ? "bold" : nil), ("transform", transform), ("class", cls)]))>\(C.escape(s))</text>")
+        case let .image(x, y, w, h, png):
+            out.append(Self.tag("image", [("x", C.num(x)), ("y", C.num(y)), ("width", C.num(max(0, w))),
+                                          ("height", C.num(max(0, h))), ("preserveAspectRatio", "none"),
+                                          ("image-rendering", "pixelated"),
+                                          ("href", "data:image/png;base64," + png.base64EncodedString())]))
         case let .group(dx, dy, elements):
             out.append("<g transform=\"translate(\(C.num(dx)) \(C.num(dy)))\">")
             for e in elements { e.svgLines(into: &out) }

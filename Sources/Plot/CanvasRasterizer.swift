@@ -41,6 +41,7 @@ extension SVGCanvas {
                 case let .polyline(_, stroke, _, _, _, _): colours = [stroke]
                 case let .circle(_, _, _, fill, _): colours = [fill]
                 case let .text(_, _, _, _, _, fill, _, _, _): colours = [fill]
+                case .image: colours = []
                 case let .group(_, _, children): try walk(children); colours = []
                 }
                 for c in colours where CSSColor.parse(c) == nil {

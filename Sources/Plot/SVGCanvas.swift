@@ -75,6 +75,11 @@ public struct SVGCanvas: Sendable {
         elements.append(.text(s, x: x, y: y, size: size, anchor: anchor, fill: fill, bold: bold, rotate: rotate, cls: cls))
     }
 
+    /// A PNG picture (its file's bytes) drawn into the box (x, y, width, height), pixels kept sharp.
+    public mutating func image(png: Data, x: Double, y: Double, width: Double, height: Double) {
+        elements.append(.image(x: x, y: y, width: width, height: height, png: png))
+    }
+
     /// Appends another canvas's elements shifted by (dx, dy) (used for multi-panel figures).
     public mutating func embed(_ other: SVGCanvas, dx: Double, dy: Double) {
         elements.append(.group(dx: dx, dy: dy, elements: other.elements))

@@ -18,6 +18,22 @@ final class ModelArchitectureTests: XCTestCase {
         }
     }
 
+    func testSmallCropResNetKeepsResolutionInItsStem() throws {
+        // 3×3×1×32 stem + BN, basic blocks at widths 32/64/128/256, dense 256 → 7: counted by hand per layer.
+        let config = ModelConfig(architecture: "resnet18-small", inputSide: 64, classes: 7)
+        let m = try ModelRegistry.make(config, seed: 3)
+        XCTAssertEqual(m.parameterCount, 2_796_263)
+        let shapes = Dictionary(uniqueKeysWithValues: m.namedParameters().map { ($0.name, $0.parameter.value.shape) })
+        XCTAssertEqual(shapes["conv1.weight"], [32, 1, 3, 3])
+        XCTAssertEqual(shapes["layer4.1.conv2.weight"], [256, 256, 3, 3])
+        XCTAssertEqual(shapes["fc.weight"]?.reversed().first, 256)
+        // Stride 1 in the stem: the crop keeps its 64×64 resolution until the max-pool.
+        let stem = (m as! ResNet).conv1
+        var rng = RandomSource(seed: 4)
+        let x = Tensor.uniform([1, 1, 64, 64], rng: &rng)
+        XCTAssertEqual(stem(Variable(x)).value.shape, [1, 32, 64, 64])
+    }
+
     func testTorchvisionNames() throws {
         func names(_ a: String) throws -> Set<String> {
             Set(try ModelRegistry.make(ModelConfig(architecture: a, inputSide: 64, classes: 5), seed: 0).namedParameters().map(\.name))

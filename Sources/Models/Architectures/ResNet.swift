@@ -10,11 +10,21 @@ import Support
 /// first paper's ResNet50 (*Live Cell Stage Classification Using Deep Learning*, section 2.3.2); `resnet18` (basic blocks [2, 2, 2, 2], 11,689,512) is a
 /// lighter variant. Stem: 7×7/2 convolution, batch norm, ReLU, 3×3/2 max-pool; head: global average pool and a
 /// dense layer. Default input 64 px; any side ≥ 32 (the feature map shrinks 32-fold).
+///
+/// `resnet18-small` is ResNet-18 sized for 64-px crops (the accuracy issue's "a ResNet whose stem does not divide
+/// the crop by 4 at once"): a 3×3 stride-1 stem convolution with 32 filters, then the 3×3/2 max-pool, so the first
+/// stage sees 32×32 instead of 16×16, and stage widths 32/64/128/256 — about the same multiply-adds as resnet18 at
+/// 64 px, a quarter of its parameters, a 4×4 last feature map instead of 2×2.
 public final class ResNet: Module {
     public enum Variant: String, Sendable {
         case resnet18, resnet50
-        var blocks: [Int] { self == .resnet18 ? [2, 2, 2, 2] : [3, 4, 6, 3] }
-        var expansion: Int { self == .resnet18 ? 1 : 4 }
+        case resnet18Small = "resnet18-small"
+        var blocks: [Int] { self == .resnet50 ? [3, 4, 6, 3] : [2, 2, 2, 2] }
+        var expansion: Int { self == .resnet50 ? 4 : 1 }
+        /// Output channels of the stem and of the first stage (later stages double it).
+        var width: Int { self == .resnet18Small ? 32 : 64 }
+        /// The stem convolution's kernel and stride.
+        var stem: (kernel: Int, stride: Int) { self == .resnet18Small ? (3, 1) : (7, 2) }
     }
 
     let conv1: Conv2D
@@ -23,17 +33,18 @@ public final class ResNet: Module {
     let fc: Dense
 
     public init(_ variant: Variant, channels: Int = 1, classes: Int, rng: inout RandomSource) {
-        conv1 = Conv2D(channels, 64, kernel: 7, stride: 2, padding: .symmetric(3), bias: false,
+        let (kernel, stride) = variant.stem
+        conv1 = Conv2D(channels, variant.width, kernel: kernel, stride: stride, padding: .symmetric(kernel / 2), bias: false,
                        initializer: .heNormal, rng: &rng)
-        bn1 = torchBatchNorm(64)
-        var inC = 64
+        bn1 = torchBatchNorm(variant.width)
+        var inC = variant.width
         var stages: [Sequential] = []
         for (i, n) in variant.blocks.enumerated() {
-            let planes = 64 << i
+            let planes = variant.width << i
             let stage = Sequential([])
             for b in 0..<n {
                 let stride = b == 0 && i > 0 ? 2 : 1
-                let block: Module = variant == .resnet18
+                let block: Module = variant.expansion == 1
                     ? BasicBlock(inC, planes, stride: stride, rng: &rng)
                     : Bottleneck(inC, planes, stride: stride, rng: &rng)
                 stage.append(block)

@@ -38,7 +38,7 @@ public struct Recipe: Sendable, Hashable {
     public static func `default`(for architecture: String) -> Recipe {
         switch try? ModelRegistry.entry(architecture).name {
         case "lowdepth": .lowDepth
-        case "resnet18": .annealed
+        case "resnet18", "resnet18-small": .annealed
         default: .standard
         }
     }
