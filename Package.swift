@@ -78,7 +78,7 @@ let package = Package(
         // `cellphase serve`: the Microscope pipeline over HTTP (Hummingbird lives only here and in ServerTests; multipart-kit
         // and swift-prometheus only here).
         .target(name: "Server", dependencies: [
-            "Microscope", "Models", "Segmentation", "Imaging", "Support",
+            "Microscope", "Models", "Segmentation", "Imaging", "Labelling", "Datasets", "Support",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "MultipartKit", package: "multipart-kit"),
             .product(name: "Prometheus", package: "swift-prometheus"),
@@ -113,7 +113,7 @@ let package = Package(
         .testTarget(name: "LabellingTests", dependencies: ["Labelling", "Plot", "Imaging", "Datasets", "Support", "TestSupport"]),
         .testTarget(name: "MicroscopeTests", dependencies: ["Microscope", "Models", "Training", "Segmentation", "Imaging", "Datasets", "Engine", "NN", "Support", "TestSupport"]),
         .testTarget(name: "ServerTests", dependencies: [
-            "Server", "Microscope", "Models", "Segmentation", "Imaging", "Engine", "NN", "Support", "TestSupport",
+            "Server", "Microscope", "Models", "Segmentation", "Imaging", "Engine", "NN", "Labelling", "Training", "Datasets", "Support", "TestSupport",
             .product(name: "Hummingbird", package: "hummingbird"),
         ]),
         .testTarget(name: "RunRegistryTests", dependencies: ["RunRegistry", "Support", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")]),

@@ -1,12 +1,15 @@
 import ArgumentParser
 import Datasets
 import Imaging
+import Labelling
 import Training
 
 // The options with a fixed set of values, typed: argument-parser checks them and lists the choices in `--help`.
 
 extension ResizeMode: ExpressibleByArgument {}
 extension ErrorPolicy: ExpressibleByArgument {}
+extension LabelSuggestion.Strategy: ExpressibleByArgument {}
+extension LabelManifest.ConflictPolicy: ExpressibleByArgument {}
 extension SupervisedTrainer.Monitor: ExpressibleByArgument {}
 extension SGANIteration.GeneratorObjective: ExpressibleByArgument {}
 

@@ -9,5 +9,5 @@ struct Cellphase: AsyncParsableCommand {
         subcommands: [ExampleCommand.self, TrainCommand.self, EvaluateCommand.self, CVCommand.self, PredictCommand.self,
                       AnalyzeCommand.self, ServeCommand.self, DataCommand.self, BenchCommand.self,
                       SGANCommand.self, TransferCommand.self, RunsCommand.self,
-                      PoolCommand.self, SuggestCommand.self])
+                      PoolCommand.self, SuggestCommand.self, LabelCommand.self, LabelsCommand.self])
 }

@@ -6,7 +6,6 @@ import Labelling
 import Models
 import Support
 
-extension LabelSuggestion.Strategy: ExpressibleByArgument {}
 
 /// `cellphase suggest`: which unlabelled crops to label next.
 struct SuggestCommand: ParsableCommand {

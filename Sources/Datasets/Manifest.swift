@@ -22,10 +22,14 @@ public struct ManifestColumns: Sendable, Hashable, Codable {
     /// mdck-h2b-tiny's `labels.csv`: path `file`, label `label`, groups = tracks linked from frame/y/x.
     public static let mdck = ManifestColumns(path: "file", label: "label", track: TrackLinking())
 
+    /// Columns of a labelling session's manifest (`cellphase label`: `path,label,labeller,time,predicted,confidence`)
+    /// that describe a label rather than name a file.
+    public static let labelNotes: Set<String> = ["labeller", "time", "predicted", "confidence"]
+
     /// `path,label[,group][,channel2…]`: uses `group` when the header has it and every column
-    /// after the known ones as extra channels.
+    /// after the known ones (and a labelling session's notes, `labelNotes`) as extra channels.
     public static func standard(for header: [String]) -> ManifestColumns {
-        let known: Set<String> = ["path", "label", "group"]
+        let known: Set<String> = Set(["path", "label", "group"]).union(labelNotes)
         return ManifestColumns(group: header.contains("group") ? ["group"] : [],
                                channels: header.filter { !known.contains($0) })
     }

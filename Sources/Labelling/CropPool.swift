@@ -11,6 +11,21 @@ public struct CropPool: Sendable {
     /// One line per file that was left out: "path: reason".
     public var problems: [String]
 
+    public init(files: [URL], images: [Image], problems: [String] = []) {
+        precondition(files.count == images.count, "CropPool: one image per file")
+        self.files = files; self.images = images; self.problems = problems
+    }
+
+    /// The same crops with those of `first` (in that order) ahead of the rest; paths compared standardised.
+    public func putting(first: [URL]) -> CropPool {
+        let position = Dictionary(first.enumerated().map { ($1.standardizedFileURL.path, $0) }, uniquingKeysWith: { a, _ in a })
+        let order = files.indices.sorted {
+            let a = position[files[$0].standardizedFileURL.path] ?? Int.max, b = position[files[$1].standardizedFileURL.path] ?? Int.max
+            return a != b ? a < b : $0 < $1
+        }
+        return CropPool(files: order.map { files[$0] }, images: order.map { images[$0] }, problems: problems)
+    }
+
     /// Reads every crop of `source` (a folder or a `.csv` manifest).
     public static func load(_ source: URL) throws -> CropPool {
         var problems: [String] = []
@@ -28,7 +43,10 @@ public struct CropPool: Sendable {
         var files: [URL] = [], images: [Image] = []
         for url in candidates {
             do { images.append(try ImageFile.read(url)); files.append(url) }
-            catch { problems.append("\(url.path): \((error as? LocalizedError)?.errorDescription ?? "\(error)")") }
+            catch {
+                let reason = (error as? LocalizedError)?.errorDescription ?? "\(error)"
+                problems.append(reason.contains(url.path) ? reason : "\(url.path): \(reason)")
+            }
         }
         guard !files.isEmpty else { throw LabellingError.noReadableCrops(source: source.path, problems: problems) }
         return CropPool(files: files, images: images, problems: problems)

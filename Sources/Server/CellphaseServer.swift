@@ -31,9 +31,8 @@ public final class CellphaseServer: @unchecked Sendable {
     public let metrics = ServerMetrics()
     public let info: ClassifierInfo
     let logger: Logger
+    let runner: ServiceRunner
     private let lock = NSLock()
-    private var group: ServiceGroup?
-    private var runTask: Task<Void, any Error>?
 
     public init(analyzer: FieldAnalyzer, options: ServerOptions = ServerOptions(), info: ClassifierInfo? = nil) throws {
         try options.validate()
@@ -46,49 +45,21 @@ public final class CellphaseServer: @unchecked Sendable {
         var l = Logger(label: "cellphase.serve")
         l.logLevel = .warning
         self.logger = l
+        self.runner = ServiceRunner(logger: l)
     }
 
     // MARK: Running
 
     /// Runs until SIGINT/SIGTERM, then stops accepting and finishes the requests in flight.
     public func run(onRunning: (@Sendable (Int) -> Void)? = nil) async throws {
-        let app = makeApplication { port in onRunning?(port) }
-        let g = ServiceGroup(configuration: .init(services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
-        lock.withLock { group = g }
-        try await g.run()
+        try await runner.run(makeApplication { port in onRunning?(port) })
     }
 
-    /// Starts in the background (tests, `bench field`) and returns the bound port.
-    public func start() async throws -> Int {
-        let portBox = PortBox()
-        let app = makeApplication { port in portBox.set(port) }
-        let g = ServiceGroup(configuration: .init(services: [app], logger: logger))
-        lock.withLock { group = g }
-        let task = Task { try await g.run() }
-        lock.withLock { runTask = task }
-        let deadline = Date().addingTimeInterval(30)
-        while Date() < deadline {
-            if let p = portBox.get() { return p }
-            try await Task.sleep(nanoseconds: 5_000_000)
-        }
-        task.cancel()
-        throw ServerError.notStarted
-    }
+    /// Starts in the background (tests, benchmarks) and returns the bound port.
+    public func start() async throws -> Int { try await runner.start(makeApplication) }
 
     /// Graceful shutdown: stops accepting connections, lets requests in flight finish, returns when stopped.
-    public func shutdown() async throws {
-        let (g, t) = lock.withLock { (group, runTask) }
-        guard let g else { throw ServerError.notStarted }
-        await g.triggerGracefulShutdown()
-        if let t { try await t.value }
-    }
-
-    final class PortBox: @unchecked Sendable {
-        private let lock = NSLock()
-        private var port: Int?
-        func set(_ p: Int) { lock.lock(); port = p; lock.unlock() }
-        func get() -> Int? { lock.lock(); defer { lock.unlock() }; return port }
-    }
+    public func shutdown() async throws { try await runner.shutdown() }
 
     // MARK: Assembly
 

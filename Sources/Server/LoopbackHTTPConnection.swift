@@ -55,7 +55,13 @@ final class LoopbackHTTPConnection {
 
     /// Sends one POST and returns the status code and the answer's body.
     func post(host: String, path: String, body: Data, headers: [String: String] = [:]) throws -> (status: Int, body: [UInt8]) {
-        var head = "POST \(path) HTTP/1.1\r\nHost: \(host)\r\nContent-Length: \(body.count)\r\n"
+        try request("POST", host: host, path: path, body: body, headers: headers)
+    }
+
+    /// Sends one request (any method; a body only when given) and returns the status code and the answer's body.
+    func request(_ method: String, host: String, path: String, body: Data? = nil, headers: [String: String] = [:]) throws -> (status: Int, body: [UInt8]) {
+        let body = body ?? Data()
+        var head = "\(method) \(path) HTTP/1.1\r\nHost: \(host)\r\nContent-Length: \(body.count)\r\n"
         for (k, v) in headers { head += "\(k): \(v)\r\n" }
         head += "\r\n"
         try Array(head.utf8).withUnsafeBytes { try send($0) }
