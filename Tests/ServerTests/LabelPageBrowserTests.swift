@@ -29,21 +29,28 @@ final class LabelPageBrowserTests: XCTestCase {
             guard let path = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
                 throw XCTSkip("chromedriver is not installed (scripts/test installs chromium and chromium-driver on Debian/Ubuntu)")
             }
-            let port = 20_000 + Int(getpid() % 20_000)
-            driver = Process()
-            driver.executableURL = URL(fileURLWithPath: path)
-            driver.arguments = ["--port=\(port)"]
-            driver.standardOutput = FileHandle(forWritingAtPath: "/tmp/cd-test.log") ?? FileHandle.nullDevice
-            driver.standardError = FileHandle(forWritingAtPath: "/tmp/cd-test.log") ?? FileHandle.nullDevice
-            try driver.run()
-            self.port = port
-            let deadline = Date().addingTimeInterval(20)
+            // A port from a per-process range; if another program holds it, chromedriver exits and the next is tried.
+            var started: (Process, Int)?
             var last = ""
-            while true {
-                do { if try Self.http(port, "GET", "/status", nil).status == 200 { break } } catch { last = "\(error)" }
-                guard Date() < deadline else { throw WebDriverError(message: "chromedriver (\(path)) did not answer on port \(port): \(last)") }
-                try await Task.sleep(nanoseconds: 100_000_000)
+            for attempt in 0..<5 where started == nil {
+                let port = 20_000 + Int((getpid() &* 7 &+ Int32(attempt) &* 997) % 12_000)
+                let p = Process()
+                p.executableURL = URL(fileURLWithPath: path)
+                p.arguments = ["--port=\(port)"]
+                p.standardOutput = FileHandle.nullDevice
+                p.standardError = FileHandle.nullDevice
+                try p.run()
+                let deadline = Date().addingTimeInterval(20)
+                while p.isRunning && Date() < deadline {
+                    do { if try Self.http(port, "GET", "/status", nil).status == 200 { started = (p, port); break } }
+                    catch { last = "\(error)" }
+                    try await Task.sleep(nanoseconds: 100_000_000)
+                }
+                if started == nil { kill(p.processIdentifier, SIGKILL); p.waitUntilExit() }
             }
+            guard let (process, port) = started else { throw WebDriverError(message: "chromedriver (\(path)) did not start: \(last)") }
+            driver = process
+            self.port = port
             var args = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1280,900"]
             profile = try temporaryFolder(test, "browser-profile").path
             args.append("--user-data-dir=\(profile)")
@@ -51,7 +58,8 @@ final class LabelPageBrowserTests: XCTestCase {
             if FileManager.default.isExecutableFile(atPath: "/usr/bin/chromium") { options["binary"] = "/usr/bin/chromium" }
             let answer = try await send("POST", "/session", ["capabilities": ["alwaysMatch": ["browserName": "chrome", "goog:chromeOptions": options]]])
             guard let value = answer["value"] as? [String: Any], let id = value["sessionId"] as? String else {
-                throw XCTSkip("the browser did not start: \(answer)")
+                await close()
+                throw WebDriverError(message: "the browser did not start: \(answer)")
             }
             session = id
         }
