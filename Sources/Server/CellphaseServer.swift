@@ -4,7 +4,6 @@ import Logging
 import Microscope
 import Models
 import NIOCore
-import ServiceLifecycle
 
 /// `cellphase serve`: the whole-field pipeline as an HTTP service on the microscope PC, for
 /// Micro-Manager/Pycro-Manager/pymmcore-plus hooks that post each new field and act on the events
@@ -32,7 +31,6 @@ public final class CellphaseServer: @unchecked Sendable {
     public let info: ClassifierInfo
     let logger: Logger
     let runner: ServiceRunner
-    private let lock = NSLock()
 
     public init(analyzer: FieldAnalyzer, options: ServerOptions = ServerOptions(), info: ClassifierInfo? = nil) throws {
         try options.validate()

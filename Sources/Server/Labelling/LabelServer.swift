@@ -3,7 +3,6 @@ import Hummingbird
 import Logging
 import Models
 import NIOCore
-import ServiceLifecycle
 
 /// `cellphase label`: a page to label crops on, served on loopback by the same HTTP stack as `cellphase serve` — the
 /// labelling loop that CellProfiler Analyst, ilastik and LiveCellMiner users work in, for the few labels per class the
