@@ -67,8 +67,8 @@ let package = Package(
         // The model zoo, model bundles, metrics and the one classifier every command infers through.
         .target(name: "Models", dependencies: ["Engine", "NN", "Datasets", "Imaging", "Segmentation", "Support"]),
         // Supervised, SGAN and transfer training, their experiment runners (recorded in the run registry) and reports, the
-        // engine benchmark.
-        .target(name: "Training", dependencies: ["Models", "Plot", "RunRegistry", "Engine", "NN", "Datasets", "Imaging", "Support"]),
+        // engine benchmark, the simulated labelling study.
+        .target(name: "Training", dependencies: ["Models", "Plot", "RunRegistry", "Labelling", "Engine", "NN", "Datasets", "Imaging", "Support"]),
         // Whole-field nuclei segmentation: background, thresholds, components, watershed, features, crops.
         .target(name: "Segmentation", dependencies: ["Imaging", "Support"], path: "Sources/Segmentation"),
         // At the microscope: field → nuclei → crops → classes → acquisition events (no HTTP here).
@@ -111,7 +111,7 @@ let package = Package(
                     exclude: ["Golden"]),
         .testTarget(name: "SegmentationTests", dependencies: ["Segmentation", "Imaging", "Datasets", "Support", "TestSupport"]),
         .testTarget(name: "LabellingTests", dependencies: ["Labelling", "Plot", "Imaging", "Datasets", "Support", "TestSupport"]),
-        .testTarget(name: "MicroscopeTests", dependencies: ["Microscope", "Models", "Training", "Segmentation", "Imaging", "Datasets", "Engine", "NN", "Support", "TestSupport"]),
+        .testTarget(name: "MicroscopeTests", dependencies: ["Microscope", "Models", "Training", "Labelling", "Segmentation", "Imaging", "Datasets", "Engine", "NN", "Support", "TestSupport"]),
         .testTarget(name: "ServerTests", dependencies: [
             "Server", "Microscope", "Models", "Segmentation", "Imaging", "Engine", "NN", "Labelling", "Training", "Datasets", "Support", "TestSupport",
             .product(name: "Hummingbird", package: "hummingbird"),

@@ -31,7 +31,7 @@ struct AnalyzeCommand: ParsableCommand {
         discussion: """
         Per field: FIELD.csv (one row per object: label, centroid, bbox, class, confidence, p_<class>), \
         FIELD_labels.tif (16-bit labels), FIELD_overlay.png (outlines coloured by class, legend in \
-        FIELD_overlay_legend.csv) and FIELD.json, in --out. With --json, one JSON object per field on stdout: \
+        FIELD_overlay_legend.csv), FIELD.json and with --crops every object's crop (FIELD_crops/), in --out. With --json, one JSON object per field on stdout: \
         file, objects (count), classes (name → count), events, ms (and timings).
         --model: a model bundle (NAME.cellphase from `cellphase train`), a folder with model.safetensors + model.json, a .safetensors file with its .json, or \
         'untrained-sgan' (random weights, for timing only).
@@ -49,10 +49,13 @@ struct AnalyzeCommand: ParsableCommand {
     @Option(help: "Page of a multi-page TIFF field to analyse, from 0 (the nuclear channel of a multi-channel file; default: the first).")
     var page: Int = 0
     @Flag(help: "Skip the PNG overlay.") var noOverlay = false
+    @Flag(help: "Also save every object's crop (FIELD_crops/LABEL.tif, the field's bit depth) and name it in FIELD.csv (path, predicted): `cellphase label --data OUT/FIELD.csv` then opens on them to confirm or correct the calls.")
+    var crops = false
     @Flag(help: "One JSON object per field on stdout.") var json = false
 
     func validate() throws {
         try OptionCheck.integer(page, "--page", 0...65_535)
+        if crops && out == nil { throw ValidationError("--crops writes into the --out folder: give --out") }
     }
 
     func run() throws {
@@ -71,7 +74,7 @@ struct AnalyzeCommand: ParsableCommand {
             let a = try analyzer.analyze(field, labels: labelImage, stage: position, frame: entry.frame, name: entry.url.path)
             if let out {
                 let base = entry.url.deletingPathExtension().lastPathComponent
-                try FieldOutputs.write(a, field: field, to: URL(fileURLWithPath: out), base: base, overlay: !noOverlay)
+                try FieldOutputs.write(a, field: field, to: URL(fileURLWithPath: out), base: base, overlay: !noOverlay, crops: crops)
             }
             let r = a.result
             if json {

@@ -29,7 +29,7 @@ struct LabelCommand: AsyncParsableCommand {
     @Option(help: "Side of the model input for a retraining without --model (px).") var size = 64
     @Option(help: "Random seed of the retraining.") var seed: UInt64 = 1
     @Option(help: "TCP port (0: any free port).") var port = 8766
-    @Option(help: "Address to bind (loopback).") var host = "127.0.0.1"
+    @Option(help: "Address to bind: a loopback address only (the page has no authentication; tunnel with ssh -L from another machine).") var host = "127.0.0.1"
 
     func validate() throws {
         try OptionCheck.integer(retrainEpochs, "--retrain-epochs", 1...1000)

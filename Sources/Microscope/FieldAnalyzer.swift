@@ -55,6 +55,9 @@ public struct FieldResult: Codable, Sendable {
 public struct FieldAnalysis: Sendable {
     public var result: FieldResult
     public var labels: LabelImage
+    /// The crop each object was classified from, at the field's bit depth, in `result.objects` order (what
+    /// `FieldOutputs.write(…, crops: true)` saves for the label page to confirm or correct).
+    public var crops: [Image] = []
 }
 
 /// Errors of the field pipeline that are the caller's fault (→ HTTP 4xx).
@@ -137,7 +140,7 @@ public struct FieldAnalyzer: Sendable {
         timings.totalMs = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6
         let result = FieldResult(file: name, width: field.width, height: field.height, classes: classes, objects: objects,
                                  counts: counts, events: events, timings: timings)
-        return FieldAnalysis(result: result, labels: seg.labels)
+        return FieldAnalysis(result: result, labels: seg.labels, crops: crops)
     }
 
     /// Classifies crops that were cut elsewhere (`POST /v1/cells`): one result per crop.

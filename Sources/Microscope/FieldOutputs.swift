@@ -2,6 +2,7 @@ import Foundation
 import Imaging
 import Models
 import Segmentation
+import Support
 
 /// Files written per field for people and other tools: the per-object CSV (what napari and
 /// CellProfiler users load: one row per label, centroid, bbox, class, confidence, one `p_<class>`
@@ -9,32 +10,47 @@ import Segmentation
 /// with outlines coloured by class. CellCognition-style class-painted pixels are deliberately not
 /// produced: a label image plus a table is what users of those tools ask for (microscope notes).
 public enum FieldOutputs {
-    /// The CSV text.
-    public static func csv(_ r: FieldResult) -> String {
+    /// The CSV text. With `cropPaths` (one per object, relative to the CSV) the rows also name each object's crop
+    /// (`path`) and repeat its class as `predicted`: the form `cellphase label --data FIELD.csv` opens, so that a
+    /// user confirms or corrects what the model called.
+    public static func csv(_ r: FieldResult, cropPaths: [String]? = nil) -> String {
         var lines: [String] = []
         let header = ["label", "centroid_x", "centroid_y", "bbox_min_x", "bbox_min_y", "bbox_max_x", "bbox_max_y",
                       "area", "perimeter", "mean_intensity", "touches_border", "class", "confidence"]
-            + r.classes.map { "p_" + sanitize($0) }
+            + r.classes.map { "p_" + sanitize($0) } + (cropPaths == nil ? [] : ["path", "predicted"])
         lines.append(header.joined(separator: ","))
-        for o in r.objects {
+        for (i, o) in r.objects.enumerated() {
             var row = [String(o.id), fmt(o.centroidX), fmt(o.centroidY)] + o.bbox.map(String.init)
             row += [String(o.area), fmt(o.perimeter), fmt(o.meanIntensity), o.touchesBorder ? "1" : "0",
                     quote(o.className), fmt(Double(o.confidence))]
             row += o.probabilities.map { fmt(Double($0)) }
+            if let cropPaths { row += [quote(cropPaths[i]), quote(o.className)] }
             lines.append(row.joined(separator: ","))
         }
         return lines.joined(separator: "\n") + "\n"
     }
 
-    /// Writes `BASE.csv`, `BASE_labels.tif`, optionally `BASE_overlay.png` and `BASE.json` into
-    /// `folder`; returns the files written.
+    /// Writes `BASE.csv`, `BASE_labels.tif`, optionally `BASE_overlay.png`, `BASE.json` and (with `crops`) every
+    /// object's crop as `BASE_crops/LABEL.tif` at the field's bit depth, into `folder`; returns the files written.
     @discardableResult
     public static func write(_ a: FieldAnalysis, field: Image, to folder: URL, base: String,
-                             overlay: Bool = true, json: Bool = true) throws -> [URL] {
+                             overlay: Bool = true, json: Bool = true, crops: Bool = false) throws -> [URL] {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         var out: [URL] = []
+        var cropPaths: [String]?
+        if crops {
+            precondition(a.crops.count == a.result.objects.count, "FieldOutputs: one crop per object")
+            let dir = base + "_crops"
+            cropPaths = a.result.objects.map { "\(dir)/\($0.id).tif" }
+            try FileManager.default.createDirectory(at: folder.appendingPathComponent(dir), withIntermediateDirectories: true)
+            for (crop, path) in zip(a.crops, cropPaths!) {
+                let url = folder.appendingPathComponent(path)
+                try AtomicFile.write(to: url) { try TIFFWriter.write(crop, to: $0) }
+                out.append(url)
+            }
+        }
         let csvURL = folder.appendingPathComponent(base + ".csv")
-        try Data(csv(a.result).utf8).write(to: csvURL, options: .atomic)
+        try Data(csv(a.result, cropPaths: cropPaths).utf8).write(to: csvURL, options: .atomic)
         out.append(csvURL)
         let labelsURL = folder.appendingPathComponent(base + "_labels.tif")
         try a.labels.writeTIFF(to: labelsURL)

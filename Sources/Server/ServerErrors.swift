@@ -4,11 +4,16 @@ import Hummingbird
 /// Why the server will not start, or cannot be stopped because it is not running.
 public enum ServerError: Error, LocalizedError, Equatable {
     case tokenRequired(host: String)
+    /// The label page binds loopback only (it has no authentication).
+    case loopbackOnly(host: String, port: Int)
     case badOption(String)
     case notStarted
     public var errorDescription: String? {
         switch self {
         case .tokenRequired(let h): "binding \(h) (not loopback) requires --token: every request must then carry 'Authorization: Bearer TOKEN'"
+        case .loopbackOnly(let h, let p):
+            "the label page listens on loopback only (it has no authentication), not \(h): keep --host 127.0.0.1 and, to label "
+                + "from another machine, tunnel to it (ssh -L \(p == 0 ? 8766 : p):127.0.0.1:\(p == 0 ? 8766 : p) THIS_HOST)"
         case .badOption(let m): m
         case .notStarted: "the server is not running"
         }

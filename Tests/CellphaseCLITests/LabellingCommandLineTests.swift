@@ -64,4 +64,28 @@ extension CommandLineTests {
         XCTAssertNotEqual(badK.status, 0)
         XCTAssertTrue(badK.err.contains("--k"), badK.err)
     }
+
+    func testLabelsSimulateWritesTheStudyAndRefusesBadOptions() throws {
+        let folder = try temporaryFolder(self)
+        let gen = try run(["data", "examples", "--out", "crops", "--per-class", "6", "--side", "40"], in: folder)
+        XCTAssertEqual(gen.status, 0, gen.err)
+        let sim = try run(["labels", "simulate", "--data", "crops", "--folds", "2", "--model", "scnn", "--size", "32",
+                           "--initial", "1", "--round", "7", "--final", "2", "--steps", "3", "--strategies", "random,margin",
+                           "--out", "study", "--json"], in: folder)
+        XCTAssertEqual(sim.status, 0, sim.err)
+        XCTAssertTrue(sim.err.contains("budgets 7 14 labels"), sim.err)
+        XCTAssertTrue(sim.err.contains("left"), sim.err)
+        let result = try object(sim.out)
+        XCTAssertEqual(result["budgets"] as? [Int], [7, 14])
+        XCTAssertEqual((result["curves"] as? [Any])?.count, 2 * 2)
+        for f in ["study.json", "study.csv", "figures/accuracy-vs-labels.svg", "figures/accuracy-vs-labels.png"] {
+            XCTAssertTrue(FileManager.default.fileExists(atPath: folder.appendingPathComponent("study/\(f)").path), f)
+        }
+        let bad = try run(["labels", "simulate", "--data", "crops", "--strategies", "random,sharpest"], in: folder)
+        XCTAssertNotEqual(bad.status, 0)
+        XCTAssertTrue(bad.err.contains("sharpest"), bad.err)
+        let order = try run(["labels", "simulate", "--data", "crops", "--initial", "9", "--final", "3"], in: folder)
+        XCTAssertNotEqual(order.status, 0)
+        XCTAssertTrue(order.err.contains("--final"), order.err)
+    }
 }

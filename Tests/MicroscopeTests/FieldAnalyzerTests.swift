@@ -1,6 +1,7 @@
 import Datasets
 import Engine
 import Foundation
+import Labelling
 import Imaging
 @testable import Microscope
 @testable import Models
@@ -218,6 +219,37 @@ final class FieldAnalyzerTests: XCTestCase {
         XCTAssertEqual((json["events"] as! [Any]).count, a.result.objects.count)
         let decoded = try JSONDecoder().decode(FieldResult.self, from: Data(contentsOf: dir.appendingPathComponent("field.json")))
         XCTAssertEqual(decoded.objects, a.result.objects)
+    }
+}
+
+extension FieldAnalyzerTests {
+    /// `analyze --crops`: every object's crop saved at the field's bit depth, named in the CSV (path, predicted) so that
+    /// the label page and every crop reader open it.
+    func testCropsAreWrittenAndNamedInTheCSV() throws {
+        let field = try smallField(count: 8, side: 384)
+        let a = try FieldAnalyzer(classifier: tinyClassifier()).analyze(field.image, name: "f")
+        XCTAssertEqual(a.crops.count, a.result.objects.count)
+        XCTAssertGreaterThan(a.crops.count, 4)
+        let dir = try temporaryFolder(self)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let files = try FieldOutputs.write(a, field: field.image, to: dir, base: "f", overlay: false, json: false, crops: true)
+        XCTAssertEqual(files.filter { $0.path.contains("f_crops/") }.count, a.result.objects.count)
+        let table = try CSVTable(url: dir.appendingPathComponent("f.csv"))
+        XCTAssertEqual(Array(table.header.suffix(2)), ["path", "predicted"])
+        let path = try table.column("path", manifest: "f.csv"), predicted = try table.column("predicted", manifest: "f.csv")
+        for (i, row) in table.rows.enumerated() {
+            XCTAssertEqual(row[path], "f_crops/\(a.result.objects[i].id).tif")
+            XCTAssertEqual(row[predicted], a.result.objects[i].className)
+            let back = try ImageFile.read(dir.appendingPathComponent(row[path]))
+            XCTAssertEqual([back.width, back.height], [a.crops[i].width, a.crops[i].height])
+            XCTAssertEqual(back.format, field.image.format)
+            XCTAssertLessThanOrEqual(zip(back.pixels, a.crops[i].pixels).map { abs($0 - $1) }.max() ?? 99, 1, "raw values kept (to the grey level)")
+        }
+        let pool = try CropPool.load(dir.appendingPathComponent("f.csv"))
+        XCTAssertEqual(pool.files.count, a.result.objects.count)
+        XCTAssertTrue(pool.problems.isEmpty, "\(pool.problems)")
+        // Without --crops the CSV keeps its columns.
+        XCTAssertFalse(FieldOutputs.csv(a.result).split(separator: "\n")[0].contains("path"))
     }
 }
 

@@ -2,8 +2,12 @@ import Datasets
 import Foundation
 import Imaging
 import Labelling
+import Microscope
 import Models
+import NN
+import Segmentation
 @testable import Server
+import Support
 import TestSupport
 import Training
 import XCTest
@@ -117,6 +121,19 @@ final class LabelServerTests: XCTestCase {
         try await server.shutdown()
     }
 
+    /// The page has no authentication: it refuses any address beyond this machine, and says how to reach it instead.
+    func testTheLabelPageRefusesToListenBeyondLoopback() throws {
+        let folder = try labelPoolFolder(self)
+        let session = try LabelSession.open(.init(data: folder, classes: ["interphase", "metaphase"],
+                                                  manifest: folder.deletingLastPathComponent().appendingPathComponent("labels.csv"), labeller: "t"))
+        for host in ["0.0.0.0", "::", "8.8.8.8"] {
+            XCTAssertThrowsError(try LabelServer(session: session, host: host, port: 0), host) { e in
+                XCTAssertTrue(e.localizedDescription.contains("loopback only") && e.localizedDescription.contains("ssh -L"), e.localizedDescription)
+            }
+        }
+        for host in ["127.0.0.1", "localhost", "::1"] { XCTAssertNoThrow(try LabelServer(session: session, host: host, port: 0), host) }
+    }
+
     func testGuessesFromAPredictionsCSVBecomeTheGuessesToConfirm() throws {
         let folder = try labelPoolFolder(self)
         let csv = folder.deletingLastPathComponent().appendingPathComponent("predictions.csv")
@@ -138,5 +155,39 @@ final class LabelServerTests: XCTestCase {
         XCTAssertThrowsError(try LabelSession.open(.init(data: csv, manifest: manifest, labeller: "tester"))) { e in
             XCTAssertTrue("\(e.localizedDescription)".contains("predictions.csv"), e.localizedDescription)
         }
+    }
+
+    /// The page opens on `cellphase analyze --crops` output: the field's crops, the model's calls as the guesses to
+    /// confirm or correct, and a correction kept with what the model had said.
+    func testAnAnalyzeOutputOpensForCorrections() throws {
+        let dir = try temporaryFolder(self)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let gen = SyntheticNuclei(side: 64, format: .uint16, seed: 11)
+        let sources = [CellPhase.interphase, .metaphase].flatMap { p in (0..<4).map { SourceCrop(image: gen.image(p, index: $0), className: p.rawValue) } }
+        var o = SyntheticFieldOptions()
+        o.width = 384; o.height = 384; o.count = 8; o.touchingPairs = 0; o.seed = 3
+        let field = try SyntheticField.generate(sources: sources, options: o).image
+        var rng = RandomSource(seed: 5)
+        var c = SGANConfig.classic(classes: 2)
+        c.discriminatorFilters = [8, 8, 8, 8]
+        let classifier = Classifier(model: SGANDiscriminator(c, rng: &rng), classes: ["interphase", "metaphase"], preprocessing: .gan,
+                                    channels: 1, architecture: "sgan", name: "tiny", trained: false)
+        let a = try FieldAnalyzer(classifier: classifier).analyze(field, name: "f")
+        try FieldOutputs.write(a, field: field, to: dir.appendingPathComponent("out"), base: "f", overlay: false, json: false, crops: true)
+        let manifest = dir.appendingPathComponent("labels.csv")
+        let s = try LabelSession.open(.init(data: dir.appendingPathComponent("out/f.csv"), manifest: manifest, labeller: "tester"))
+        XCTAssertEqual(s.classes, ["interphase", "metaphase"], "classes from the CSV's p_ columns")
+        let st = s.state()
+        XCTAssertEqual(st.total, a.result.objects.count)
+        XCTAssertTrue(st.problems.isEmpty, "\(st.problems)")
+        let called = Dictionary(uniqueKeysWithValues: a.result.objects.map { ("\($0.id).tif", $0.className) })
+        for crop in st.crops { XCTAssertEqual(crop.predicted, called[crop.name], crop.name) }
+        let first = try XCTUnwrap(st.crops.first)
+        let correction = first.predicted == "interphase" ? "metaphase" : "interphase"
+        try s.label(first.index, as: correction)
+        let r = try XCTUnwrap(LabelManifest.read(manifest).records.first)
+        XCTAssertEqual(r.label, correction)
+        XCTAssertEqual(r.predicted, first.predicted, "what the model had said is kept beside the correction")
+        XCTAssertTrue(r.path.hasSuffix("out/f_crops/\(first.name)"), r.path)
     }
 }

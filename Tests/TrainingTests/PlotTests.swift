@@ -90,6 +90,22 @@ final class PlotTests: XCTestCase {
         XCTAssertTrue(x.texts.contains("88%"))
     }
 
+    func testLabelBudgetCurvesLinesErrorBarsAndReference() throws {
+        let plot = LabelBudgetPlot(series: [
+            .init(name: "random", points: [(5, 0.40, 0.05), (15, 0.55, 0.04), (25, 0.62, nil)]),
+            .init(name: "margin", points: [(25, 0.70, 0.02), (5, 0.40, 0.05), (15, 0.60, 0.03)]),
+            .init(name: "empty", points: []),
+        ], reference: ("random at 25 per class", 0.62))
+        let x = try XCTUnwrap(SVGInspector.parse(plot.svg()))
+        XCTAssertEqual(x.classes["curve"], 2, "no line for a series without points")
+        XCTAssertEqual(x.classes["marker"], 6)
+        XCTAssertEqual(x.classes["errorbar"], 3 * 5, "three segments per bar, none without a std")
+        XCTAssertEqual(x.classes["reference"], 1)
+        XCTAssertTrue(x.texts.contains("Labels per class"))
+        XCTAssertTrue(x.texts.contains("random at 25 per class"))
+        XCTAssertFalse(x.texts.contains("empty"), "no legend entry without a line")
+    }
+
     func testBudgetGridHeatMapCells() throws {
         let labels = [20, 40, 60, 80], pools = [100, 185, 200, 300, 400, 500, 600]
         var mean: [[Double?]] = labels.map { l in pools.map { p in 0.6 + Double(l) / 400 + Double(p) / 10000 } }

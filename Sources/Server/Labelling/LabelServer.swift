@@ -27,6 +27,8 @@ public final class LabelServer: @unchecked Sendable {
 
     public init(session: LabelSession, host: String = "127.0.0.1", port: Int = 8766, retrainer: Retrainer? = nil) throws {
         guard (0...65_535).contains(port) else { throw APIError(.badRequest, "--port must be 0…65535, not \(port)") }
+        // The page has no authentication and writes the labeller's files: it never listens beyond this machine.
+        guard CellphaseServer.isLoopback(host) else { throw ServerError.loopbackOnly(host: host, port: port) }
         self.session = session
         self.host = host
         self.port = port

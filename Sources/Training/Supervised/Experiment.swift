@@ -59,13 +59,18 @@ public enum Experiment {
     /// Metrics of `model` on `rows` (probabilities kept for ROC curves).
     public static func evaluate(_ model: Module, data: PreparedDataset, rows: [Int], classes: [String]? = nil) throws
         -> (report: EvaluationReport, probabilities: [[Float]]) {
-        let probs = SupervisedTrainer.predict(model, data: data, rows: rows)
-        let k = probs.shape[1]
-        let flat = probs.scalars
-        let rowsP = (0..<rows.count).map { Array(flat[$0 * k ..< ($0 + 1) * k]) }
+        let rowsP = probabilityRows(model, data: data, rows: rows)
         let report = try EvaluationReport(truth: rows.map { data.labels[$0] }, probabilities: rowsP,
                                           classes: classes ?? data.dataset.classes)
         return (report, rowsP)
+    }
+
+    /// The class probabilities of `model` (training graph, no test-time augmentation) for `rows` of `data`, one array
+    /// per row.
+    public static func probabilityRows(_ model: Module, data: PreparedDataset, rows: [Int]) -> [[Float]] {
+        let probs = SupervisedTrainer.predict(model, data: data, rows: rows)
+        let k = probs.shape[1], flat = probs.scalars
+        return (0..<rows.count).map { Array(flat[$0 * k ..< ($0 + 1) * k]) }
     }
 
     /// `model` as the one inference path runs it (`Classifier`: the oneDNN stacks of `Module.infer`, test-time
