@@ -39,7 +39,7 @@ struct LabelsCommand: ParsableCommand {
     struct Simulate: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Simulate the labelling loop on labelled folds: per strategy, accuracy on the held-out fold as labels are added.",
-            discussion: "On each test fold: a few random labels per class from the other folds, then rounds of picks by each strategy (or at random) labelled with their true class, retraining from scratch after each round. Writes study.json, study.csv and figures/accuracy-vs-labels.svg|png.")
+            discussion: "On each test fold: a few random labels per class from the other folds, then rounds of picks by each strategy (or at random) labelled with their true class, retraining after each round (from scratch, or with --warm-start fine-tuning the previous round's model); diverse spreads its picks over the model's embedding. Writes study.json, study.csv and figures/accuracy-vs-labels.svg|png.")
 
         @OptionGroup var source: DataOptions
         @Option(help: "Architecture retrained in every round: \(ModelRegistry.names.joined(separator: ", ")).") var model = "lowdepth"
@@ -48,6 +48,7 @@ struct LabelsCommand: ParsableCommand {
         @Option(help: "Labels added per round.") var round = 70
         @Option(help: "Labels per class to stop at (the last budget is this times the number of classes).") var final = 80
         @Option(help: "Optimiser steps of each retraining (batch 32), whatever the number of labels.") var steps = 200
+        @Flag(help: "Fine-tune the previous round's model in every round instead of training a new one.") var warmStart = false
         @Option(help: "Input side in pixels.") var size = 64
         @Option(help: "Number of folds (default: the dataset's own folds, else 5).") var folds: Int?
         @Option(help: "Random seed (the first labels, random picks, training).") var seed: UInt64 = 1
@@ -78,8 +79,9 @@ struct LabelsCommand: ParsableCommand {
         func run() throws {
             let data = try source.prepare(settings: Experiment.preprocessing(side: size))
             let testFolds = Experiment.folds(for: data, k: folds, seed: seed)
-            let study = LabellingStudy(architecture: try ModelRegistry.entry(model).name, strategies: try parsedStrategies(),
+            var study = LabellingStudy(architecture: try ModelRegistry.entry(model).name, strategies: try parsedStrategies(),
                                        initialPerClass: initial, roundSize: round, finalPerClass: final, steps: steps, seed: seed)
+            study.warmStart = warmStart
             try study.validate(classes: data.dataset.classes.count)
             Console.note("labelling study: \(testFolds.count) folds, budgets \(study.budgets(classes: data.dataset.classes.count).map(String.init).joined(separator: " ")) labels")
             let result = try study.run(data: data, folds: testFolds, note: Console.note)

@@ -18,7 +18,7 @@ struct PoolCommand: ParsableCommand {
 
         @Argument(help: "The pool: a folder of crops (searched recursively) or a CSV manifest with a path column.") var source: String
         @Option(help: "Number of k-means clusters (the SGAN paper: 5).") var k = 5
-        @Option(help: "Cluster a model's output (its class probabilities) instead of the blob features: a bundle NAME.cellphase.") var model: String?
+        @Option(help: "Cluster a model's embedding (the input of its last dense layer) instead of the blob features: a bundle NAME.cellphase.") var model: String?
         @Option(help: "Random seed of the k-means++ seeding (same seed, same clusters).") var seed: UInt64 = 1
         @Option(help: "Output folder: pool.csv, summary.json, figures/cluster-sizes and figures/projection (.svg, .png).") var out = "pool-analysis"
         @Flag(help: "Print the summary as one JSON object on stdout.") var json = false
@@ -34,8 +34,8 @@ struct PoolCommand: ParsableCommand {
             var features = shapes.map(\.vector), names = CropShape.featureNames
             if let model {
                 let classifier = try Classifier.load(model)
-                features = try classifier.probabilities(pool.images).map { $0.map(Double.init) }
-                names = classifier.classes.map { "p_\($0)" }
+                features = try classifier.embeddings(pool.images).map { $0.map(Double.init) }
+                names = (features.first ?? []).indices.map { "embedding_\($0 + 1)" }
             }
             guard k <= pool.files.count else { throw ValidationError("--k \(k) is more than the \(pool.files.count) crops of \(source)") }
             let a = try PoolAnalysis.run(features: features, names: names, k: k, seed: seed)

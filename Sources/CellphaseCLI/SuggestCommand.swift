@@ -16,7 +16,7 @@ struct SuggestCommand: ParsableCommand {
     @Option(help: "A model bundle NAME.cellphase whose uncertainty ranks the crops (without it: cluster representatives).") var model: String?
     @Option(help: "The unlabelled pool: a folder of crops or a CSV manifest with a path column.") var pool: String
     @Option(help: "How many crops to suggest.") var n = 50
-    @Option(help: "margin (1 − (p1 − p2)), entropy, diverse (spread over the model's output, weighted by margin) or representative (k-means medoids of the blob features). Default: margin with --model, else representative.")
+    @Option(help: "margin (1 − (p1 − p2)), entropy, diverse (spread over the model's embedding, weighted by margin) or representative (k-means medoids of the blob features). Default: margin with --model, else representative.")
     var strategy: LabelSuggestion.Strategy?
     @OptionGroup var inference: InferenceOptions
     @Option(help: "Random seed (representative: the k-means++ seeding).") var seed: UInt64 = 1
@@ -33,15 +33,16 @@ struct SuggestCommand: ParsableCommand {
     func run() throws {
         let crops = try CropPool.load(URL(fileURLWithPath: pool))
         for p in crops.problems { Console.note("skipped \(p)") }
-        var probabilities: [[Float]]?, classes: [String] = []
+        let chosen = strategy ?? (model == nil ? .representative : .margin)
+        var probabilities: [[Float]]?, classes: [String] = [], embedding: [[Double]]?
         if let model {
             let classifier = try Classifier.load(model)
             inference.configure(classifier)
             probabilities = try classifier.probabilities(crops.images)
             classes = classifier.classes
+            if chosen == .diverse { embedding = try classifier.embeddings(crops.images).map { $0.map(Double.init) } }
         }
-        let chosen = strategy ?? (model == nil ? .representative : .margin)
-        let embedding = chosen == .representative ? PoolAnalysis.standardise(crops.images.map { CropShape.measure($0).vector }) : nil
+        if chosen == .representative { embedding = PoolAnalysis.standardise(crops.images.map { CropShape.measure($0).vector }) }
         let picks = try LabelSuggestion.pick(n, strategy: chosen, probabilities: probabilities, embedding: embedding, seed: seed)
         var lines = [CSVTable.line(["rank", "path", "score", "predicted", "confidence"] + classes.map { "p_\($0)" })]
         for (r, p) in picks.enumerated() {

@@ -52,6 +52,15 @@ extension CommandLineTests {
         }
         let diverse = try run(["suggest", "--model", "m/scnn.cellphase", "--pool", "crops", "--n", "8", "--strategy", "diverse", "--out", "d.csv"], in: folder)
         XCTAssertEqual(diverse.status, 0, diverse.err)
+        let spread = try String(contentsOf: folder.appendingPathComponent("d.csv"), encoding: .utf8).split(separator: "\n")
+        XCTAssertEqual(Set(spread.dropFirst().map { $0.split(separator: ",")[1] }).count, 8, "eight different crops")
+        // The pool seen through the model: its embedding (scnn: the 128 activations of its hidden dense layer).
+        let seen = try run(["pool", "analyze", "crops", "--model", "m/scnn.cellphase", "--k", "3", "--out", "by-model", "--json"], in: folder)
+        XCTAssertEqual(seen.status, 0, seen.err)
+        XCTAssertEqual((try object(seen.out)["features"] as? [String])?.count, 128)
+        let header = try String(contentsOf: folder.appendingPathComponent("by-model/pool.csv"), encoding: .utf8).split(separator: "\n")[0]
+        XCTAssertTrue(header.hasPrefix("path,cluster,pc1,pc2,medoid,embedding_1,embedding_2"), String(header))
+        XCTAssertTrue(FileManager.default.fileExists(atPath: folder.appendingPathComponent("by-model/figures/projection.png").path))
         // Refusals: a model strategy without a model, no crops at all.
         let noModel = try run(["suggest", "--pool", "crops", "--strategy", "entropy"], in: folder)
         XCTAssertNotEqual(noModel.status, 0)

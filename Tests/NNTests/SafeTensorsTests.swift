@@ -40,6 +40,21 @@ final class SafeTensorsTests: XCTestCase {
         XCTAssertEqual(contents.names, net.namedParameters().map(\.name), "file order is model order")
     }
 
+    func testAModelCopiesAnotherOfTheSameShapeAndTheCopyIsIndependent() throws {
+        let net = Net(seed: 1)
+        _ = net(Tape(training: true).constant(randomTensor([4, 3], seed: 1)))  // non-trivial running stats
+        let copy = Net(seed: 5)
+        try copy.loadState(of: net)
+        for (a, b) in zip(net.namedParameters(), copy.namedParameters()) {
+            XCTAssertTrue(a.parameter.value.bitwiseEqual(b.parameter.value), a.name)
+        }
+        // Training the copy leaves the original alone.
+        let before = net.head.weight.value
+        copy.head.weight.value.mutableData()[0] += 1
+        XCTAssertTrue(net.head.weight.value.bitwiseEqual(before))
+        XCTAssertFalse(copy.head.weight.value.bitwiseEqual(before))
+    }
+
     func testMismatchesAreRefusedNamingTheTensor() throws {
         let net = Net(seed: 1)
         let url = dir.appendingPathComponent("m.safetensors")

@@ -98,6 +98,30 @@ final class LabellingStudyTests: XCTestCase {
         }
     }
 
+    func testWarmStartedRoundsFineTuneThePreviousModelAndDiverseUsesTheEmbedding() throws {
+        let dir = try temporaryFolder(self)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let data = try syntheticTwoPhase(perClass: 30, side: 32, root: dir.appendingPathComponent("images"))
+        let folds: [(name: String, rows: [Int])] = [("a", Array(stride(from: 0, to: data.count, by: 2))), ("b", Array(stride(from: 1, to: data.count, by: 2)))]
+        var study = LabellingStudy(architecture: "lowdepth", strategies: [.random, .diverse], initialPerClass: 2, roundSize: 6,
+                                   finalPerClass: 8, steps: 20, seed: 4)
+        study.epochRange = 2...24
+        study.warmStart = true
+        var notes: [String] = []
+        let result = try study.run(data: data, folds: folds) { notes.append($0) }
+        XCTAssertEqual(notes.count, 2 * (1 + 2 * 2))
+        XCTAssertEqual(notes.filter { $0.contains("(fine-tuned)") }.count, 2 * 2 * 2, "every round after the shared first one")
+        XCTAssertFalse(notes.first!.contains("fine-tuned"), notes.first!)
+        XCTAssertEqual(result.warmStart, true)
+        XCTAssertEqual(result.steps, 20)
+        XCTAssertTrue(result.text.hasPrefix("each round: lowdepth, 20 steps, fine-tuning the previous round's model"), result.text)
+        for s in result.summaries where s.labels == 16 { XCTAssertGreaterThan(s.accuracy.mean, 0.75, "\(s.strategy)") }
+        let again = try study.run(data: data, folds: folds)
+        XCTAssertEqual(again.curves.map { $0.points.map(\.accuracy) }, result.curves.map { $0.points.map(\.accuracy) })
+        let decoded = try JSONDecoder().decode(LabellingStudy.Result.self, from: JSONEncoder().encode(result))
+        XCTAssertEqual(decoded.warmStart, true)
+    }
+
     func testLabelsToReachRandomFinalIsTheFirstBudgetAtItsAccuracy() {
         func point(_ n: Int, _ a: Double) -> LabellingStudy.Point {
             .init(labels: n, accuracy: a, balancedAccuracy: a, picksMisclassified: nil, seconds: 0)

@@ -1,4 +1,4 @@
-/// Slicing and joining tensors along the batch (first) axis.
+/// Slicing and joining tensors along the batch (first) axis, and joining matrices side by side.
 extension Tensor {
     /// Rows `range` of the first axis, copied.
     public func batchSlice(_ range: Range<Int>) -> Tensor {
@@ -19,6 +19,23 @@ extension Tensor {
         var out = Tensor(uninitializedShape: [parts.reduce(0) { $0 + $1.shape[0] }] + rest)
         var p = out.mutableData()
         for t in parts { p.update(from: t.data, count: t.count); p += t.count }
+        return out
+    }
+
+    /// Matrices `[N, Dᵢ]` side by side: `[N, ΣDᵢ]` (row i is the rows i of every part, in order).
+    public static func concatenateColumns(_ parts: [Tensor]) -> Tensor {
+        precondition(!parts.isEmpty, "concatenateColumns of nothing")
+        let n = parts[0].shape[0]
+        precondition(parts.allSatisfy { $0.rank == 2 && $0.shape[0] == n }, "concatenateColumns: not matrices of \(n) rows")
+        let width = parts.reduce(0) { $0 + $1.shape[1] }
+        var out = Tensor(uninitializedShape: [n, width])
+        let dst = out.mutableData()
+        var offset = 0
+        for t in parts {
+            let d = t.shape[1]
+            for i in 0..<n { (dst + i * width + offset).update(from: t.data + i * d, count: d) }
+            offset += d
+        }
         return out
     }
 }

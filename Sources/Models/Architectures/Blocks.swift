@@ -20,7 +20,7 @@ func convNormActivation(_ inC: Int, _ outC: Int, kernel: Int, stride: Int = 1, g
 
 /// torchvision's mobile-network layout (EfficientNet, MobileNetV2): `features` ending in a 1×1 head to `width`
 /// channels, global average pooling, and `classifier` = dropout + dense (`classifier.1`).
-public class PooledHeadNetwork: Module {
+public class PooledHeadNetwork: Module, EmbeddingModel {
     public let features: Sequential
     public let classifier: Sequential
 
@@ -32,7 +32,8 @@ public class PooledHeadNetwork: Module {
         register(module: classifier, "classifier")
     }
 
-    public override func callAsFunction(_ x: Variable) -> Variable {
-        classifier(globalAvgPool2d(features(x)))
-    }
+    public override func callAsFunction(_ x: Variable) -> Variable { classifier(embedding(x)) }
+
+    /// The globally average-pooled 1×1 head `[N, width]`.
+    public func embedding(_ x: Variable) -> Variable { globalAvgPool2d(features(x)) }
 }

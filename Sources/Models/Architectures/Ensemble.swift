@@ -12,7 +12,7 @@ import NN
 /// soft-max, so the soft-max every consumer applies returns exactly that mean. Members are registered as `member0`,
 /// `member1`, … (`member0.conv1.weight`). An ensemble is assembled from trained members and never trained as a
 /// whole: its output carries no gradient.
-public final class Ensemble: Module {
+public final class Ensemble: Module, EmbeddingModel {
     /// The architecture name an ensemble's `ModelConfig` carries; options `member` (the members' architecture) and
     /// `members` (their count) say what to rebuild.
     public static let architecture = "ensemble"
@@ -58,6 +58,12 @@ public final class Ensemble: Module {
 
     public override func infer(_ x: Tensor) -> Tensor {
         Self.logMeanSoftmax(members.map { $0.infer(x) })
+    }
+
+    /// The members' embeddings side by side `[N, ΣDₖ]` (members without one are left out).
+    public func embedding(_ x: Variable) -> Variable {
+        let parts = members.compactMap { ($0 as? EmbeddingModel)?.embedding(Variable(x.value)).value }
+        return Variable(parts.isEmpty ? Tensor(shape: [x.shape[0], 0], values: []) : Tensor.concatenateColumns(parts))
     }
 
     /// `log(mean_k softmax(logits_k))` per row, floored at 1e-30 so the logarithm stays finite.

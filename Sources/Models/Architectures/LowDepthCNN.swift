@@ -7,7 +7,7 @@ import Support
 /// three blocks of [3×3 convolution, ReLU, batch norm, 2×2 max-pool, dropout 0.25], then Dense 256 and 128 with
 /// ReLU and dropout 0.5, then the class logits (softmax lives in the loss). Convolutions are "same"-padded, so a
 /// side-S input reaches the dense layers as 128 maps of ⌊⌊⌊S/2⌋/2⌋/2⌋². Default input 64 px; any side ≥ 8.
-public final class LowDepthCNN: Module {
+public final class LowDepthCNN: Module, EmbeddingModel {
     public let features: Sequential
     public let classifier: Sequential
 
@@ -42,4 +42,7 @@ public final class LowDepthCNN: Module {
     }
 
     public override func callAsFunction(_ x: Variable) -> Variable { classifier(features(x)) }
+
+    /// The last hidden dense layer's activations (after its ReLU).
+    public func embedding(_ x: Variable) -> Variable { classifier.allButLast(features(x)) }
 }

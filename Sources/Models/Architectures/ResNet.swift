@@ -15,7 +15,7 @@ import Support
 /// the crop by 4 at once"): a 3×3 stride-1 stem convolution with 32 filters, then the 3×3/2 max-pool, so the first
 /// stage sees 32×32 instead of 16×16, and stage widths 32/64/128/256 — about the same multiply-adds as resnet18 at
 /// 64 px, a quarter of its parameters, a 4×4 last feature map instead of 2×2.
-public final class ResNet: Module {
+public final class ResNet: Module, EmbeddingModel {
     public enum Variant: String, Sendable {
         case resnet18, resnet50
         case resnet18Small = "resnet18-small"
@@ -62,10 +62,13 @@ public final class ResNet: Module {
         register(module: fc, "fc")
     }
 
-    public override func callAsFunction(_ x: Variable) -> Variable {
+    public override func callAsFunction(_ x: Variable) -> Variable { fc(embedding(x)) }
+
+    /// The globally average-pooled last stage `[N, channels]`.
+    public func embedding(_ x: Variable) -> Variable {
         var h = maxPool2d(bn1(conv1(x)).relu(), kernel: 3, stride: 2, padding: .symmetric(1))
         for s in stages { h = s(h) }
-        return fc(globalAvgPool2d(h))
+        return globalAvgPool2d(h)
     }
 }
 

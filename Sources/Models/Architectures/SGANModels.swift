@@ -95,7 +95,7 @@ public struct SGANConfig: Codable, Sendable, Equatable {
 /// The SGAN discriminator: a shared backbone of four [Conv 3×3 stride 2 "same", LeakyReLU, Dropout] blocks,
 /// flattened into K class logits (section 4.1.1). The supervised head is softmax over the logits; the
 /// unsupervised head is D(x) = Z/(Z+1) = sigmoid(logsumexp(logits)), computed stably by the trainer.
-public final class SGANDiscriminator: Module {
+public final class SGANDiscriminator: Module, EmbeddingModel {
     public let config: SGANConfig
     public let backbone: Sequential
     public let head: Dense
@@ -127,6 +127,9 @@ public final class SGANDiscriminator: Module {
 
     /// Class logits `[N, K]` of images `[N, C, H, W]` in [-1, 1].
     public override func callAsFunction(_ x: Variable) -> Variable { head(backbone(x)) }
+
+    /// The flattened last convolution block `[N, backboneFeatures]`.
+    public func embedding(_ x: Variable) -> Variable { backbone(x) }
 
     /// Class logits in inference mode, the backbone as one convolution stack (section 6: classification on the fly).
     public override func infer(_ x: Tensor) -> Tensor { head(Variable(backbone.infer(x))).value }

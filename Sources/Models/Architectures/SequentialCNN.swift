@@ -7,7 +7,7 @@ import Support
 /// with 32, 64, 128, 128 filters, then Dense 128 with ReLU and dropout 0.5, then the class logits.
 /// The paper gives no exact layer list; this is the classic Keras layout it describes. Default input 64 px; any
 /// side ≥ 32 (the side is halved four times, rounding down).
-public final class SequentialCNN: Module {
+public final class SequentialCNN: Module, EmbeddingModel {
     public let features: Sequential
     public let classifier: Sequential
 
@@ -37,4 +37,7 @@ public final class SequentialCNN: Module {
     }
 
     public override func callAsFunction(_ x: Variable) -> Variable { classifier(features(x)) }
+
+    /// The last hidden dense layer's activations (after its ReLU).
+    public func embedding(_ x: Variable) -> Variable { classifier.allButLast(features(x)) }
 }

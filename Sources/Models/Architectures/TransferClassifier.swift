@@ -12,7 +12,7 @@ import Support
 ///
 /// Stored in bundles as architecture "sgan-transfer": the sgan options (`d_filters`, `d_dropout`, …) plus
 /// `head` ("512,256,128").
-public final class TransferClassifier: Module {
+public final class TransferClassifier: Module, EmbeddingModel {
     /// The paper's head widths (section 6.3.3).
     public static let defaultHead = [512, 256, 128]
 
@@ -53,6 +53,9 @@ public final class TransferClassifier: Module {
         guard !backboneDropout else { return head(backbone(x)) }
         return head(backbone.layers.reduce(x) { $1 is Dropout ? $0 : $1($0) })
     }
+
+    /// The head's last batch-normalised layer `[N, last head width]` (the backbone's features without a head).
+    public func embedding(_ x: Variable) -> Variable { head.allButLast(backbone(x)) }
 
     /// Class logits in inference mode, the backbone as one convolution stack.
     public override func infer(_ x: Tensor) -> Tensor { head(Variable(backbone.infer(x))).value }

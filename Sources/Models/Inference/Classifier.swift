@@ -149,7 +149,7 @@ public final class Classifier: @unchecked Sendable {
             throw ModelError.wrongInputShape(architecture: info.model.architecture, expected: info.model.inputShape(batch: 1),
                                              got: [1, s.count])
         }
-        return try batched(count: samples.count) { range, out in
+        return try batched(count: samples.count, run: probabilities(batch:)) { range, out in
             for (k, i) in range.enumerated() {
                 samples[i].withUnsafeBufferPointer { (out + k * size).update(from: $0.baseAddress!, count: size) }
             }
@@ -160,21 +160,48 @@ public final class Classifier: @unchecked Sendable {
     /// as the training crops were, in parallel, then classified `maxBatch` at a time. One vector per image, summing to
     /// 1, in `classes` order.
     public func probabilities(_ images: [Image]) throws -> [[Float]] {
-        try probabilities(images, settings: info.preprocessing)
+        try rows(images, settings: info.preprocessing, run: probabilities(batch:))
     }
 
     /// Probabilities for the nuclei cut from one field: as `probabilities(_:)`, with a dataset-wide intensity range
     /// refit on these crops (`intensityFromFrame`).
     public func probabilities(fieldCrops images: [Image]) throws -> [[Float]] {
         let refit = intensityFromFrame && images.count >= Self.frameMinimumCrops && info.preprocessing.hasFixedRange
-        return try probabilities(images, settings: refit ? info.preprocessing.fittingRange(toImages: images) : info.preprocessing)
+        return try rows(images, settings: refit ? info.preprocessing.fittingRange(toImages: images) : info.preprocessing,
+                        run: probabilities(batch:))
     }
 
-    private func probabilities(_ images: [Image], settings: PreprocessSettings) throws -> [[Float]] {
+    // MARK: Embeddings
+
+    /// Whether the model gives an embedding (every architecture of `ModelRegistry` does).
+    public var hasEmbedding: Bool { model is EmbeddingModel }
+
+    /// The model's embedding `[N, D]` (`EmbeddingModel`: the input of its last dense layer, in inference mode, no
+    /// test-time augmentation) of an already-preprocessed batch `[N, C, side, side]`.
+    public func embedding(batch: Tensor) throws -> Tensor {
+        try ModelRegistry.checkInput(batch.shape, for: info.model)
+        guard let m = model as? EmbeddingModel else {
+            throw ModelError.invalidConfig("a \(info.model.architecture) model gives no embedding")
+        }
+        lock.lock(); defer { lock.unlock() }
+        let n = batch.shape[0], chunk = 64
+        guard n > chunk else { return m.embedding(Variable(batch)).value }
+        return Tensor.concatenateBatches(stride(from: 0, to: n, by: chunk).map {
+            m.embedding(Variable(batch.batchSlice($0 ..< min(n, $0 + chunk)))).value
+        })
+    }
+
+    /// The model's embedding of images of any size, prepared as the training crops were: one vector per image.
+    public func embeddings(_ images: [Image]) throws -> [[Float]] {
+        try rows(images, settings: info.preprocessing, run: embedding(batch:))
+    }
+
+    /// `run`'s output rows for `images`, each prepared with `settings` (in parallel), `maxBatch` at a time.
+    private func rows(_ images: [Image], settings: PreprocessSettings, run: (Tensor) throws -> Tensor) throws -> [[Float]] {
         let size = channels * inputSide * inputSide
         let channels = self.channels
         let failure = FirstError()
-        return try batched(count: images.count) { range, out in
+        return try batched(count: images.count, run: run) { range, out in
             let base = UncheckedSendable(out)
             Parallel.forEach(range.count, costPerItem: 1 << 15) { k in
                 let p = settings.prepare(image: images[range.lowerBound + k])
@@ -192,8 +219,9 @@ public final class Classifier: @unchecked Sendable {
     }
 
     /// Fills one batch of at most `maxBatch` inputs at a time (`fill(range, buffer)` writes `range.count` samples),
-    /// runs it and collects the probability rows.
-    private func batched(count: Int, fill: (Range<Int>, UnsafeMutablePointer<Float>) throws -> Void) throws -> [[Float]] {
+    /// runs it (`run`: probabilities or embeddings) and collects the output rows.
+    private func batched(count: Int, run: (Tensor) throws -> Tensor,
+                         fill: (Range<Int>, UnsafeMutablePointer<Float>) throws -> Void) throws -> [[Float]] {
         guard count > 0 else { return [] }
         let size = channels * inputSide * inputSide
         var out: [[Float]] = []
@@ -203,7 +231,7 @@ public final class Classifier: @unchecked Sendable {
             let range = start ..< min(count, start + max(1, maxBatch))
             var flat = [Float](repeating: 0, count: range.count * size)
             try flat.withUnsafeMutableBufferPointer { try fill(range, $0.baseAddress!) }
-            let p = try probabilities(batch: Tensor(shape: info.model.inputShape(batch: range.count), values: flat))
+            let p = try run(Tensor(shape: info.model.inputShape(batch: range.count), values: flat))
             let k = p.shape[1], v = p.scalars
             for i in 0..<range.count { out.append(Array(v[i * k ..< (i + 1) * k])) }
             start = range.upperBound

@@ -40,6 +40,12 @@ extension Module {
         try loadState(SafeTensors.read(from: url), file: url.path)
     }
 
+    /// Copies every parameter of `other` (same names and shapes: a model of the same configuration) into this one;
+    /// throws as `loadState(from:)`, changing nothing.
+    public func loadState(of other: Module) throws {
+        try loadState(SafeTensors.Contents(tensors: other.stateTensors(), metadata: [:]), file: "<model>")
+    }
+
     /// As `loadState(from:)`, from already-read contents.
     public func loadState(_ contents: SafeTensors.Contents, file: String = "<memory>") throws {
         let named = namedParameters()

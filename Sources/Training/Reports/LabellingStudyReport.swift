@@ -41,7 +41,11 @@ extension LabellingStudy.Result {
     public var text: String {
         let strategies = summaries.reduce(into: [LabellingStudy.Strategy]()) { if !$0.contains($1.strategy) { $0.append($1.strategy) } }
         func pct(_ v: Double) -> String { String(format: "%.1f", 100 * v) }
-        var out = ["labels/class  " + budgets.map { String(format: "%13.1f", Double($0) / Double(max(classes.count, 1))) }.joined()]
+        var out: [String] = []
+        if let architecture, let steps {
+            out.append("each round: \(architecture), \(steps) steps, " + (warmStart == true ? "fine-tuning the previous round's model" : "trained from scratch"))
+        }
+        out.append("labels/class  " + budgets.map { String(format: "%13.1f", Double($0) / Double(max(classes.count, 1))) }.joined())
         for s in strategies {
             let row = summaries.filter { $0.strategy == s }
             out.append(s.rawValue.padding(toLength: 13, withPad: " ", startingAt: 0)

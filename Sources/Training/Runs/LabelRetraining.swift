@@ -26,13 +26,13 @@ public struct LabelRetraining: Sendable {
     /// Trains on the manifest's labelled crops and writes `out/ARCH.cellphase`; returns the bundle. Fails with a
     /// message a labeller can act on when there are too few labels.
     public func run(labels: URL, out: URL, progress: (EpochRecord) -> Void = { _ in }) throws -> URL {
-        guard (1...1000).contains(epochs) else { throw RetrainingError("epochs must be 1…1000, not \(epochs)") }
+        guard (1...1000).contains(epochs) else { throw RunError("epochs must be 1…1000, not \(epochs)") }
         let mapping = ClassMapping(order: classes)
         let dataset = try Manifest.load(labels, mapping: mapping, onError: .skip)
         let counts = dataset.classCounts
         let labelled = dataset.classes.filter { (counts[$0] ?? 0) >= Self.minimumPerClass }
         guard labelled.count >= 2 else {
-            throw RetrainingError("retraining needs at least \(Self.minimumPerClass) labels in each of 2 classes; "
+            throw RunError("retraining needs at least \(Self.minimumPerClass) labels in each of 2 classes; "
                                   + "so far: " + dataset.classes.map { "\($0) \(counts[$0] ?? 0)" }.joined(separator: ", "))
         }
         let data = try PreparedDataset.prepare(dataset, settings: Experiment.preprocessing(side: side), onError: .skip)
@@ -50,11 +50,4 @@ public struct LabelRetraining: Sendable {
         return try run.run(data: data, provenance: .of(data, root: labels, mapping: mapping, fingerprint: false), out: out,
                            progress: progress).bundle
     }
-}
-
-/// Why a retraining could not start.
-public struct RetrainingError: Error, LocalizedError, Sendable {
-    public var message: String
-    public init(_ message: String) { self.message = message }
-    public var errorDescription: String? { message }
 }

@@ -8,7 +8,8 @@ import Support
 /// The simulated labelling loop that tells whether choosing crops pays (`cellphase labels simulate`): on each test
 /// fold, start from a few labels per class drawn at random from the other folds, then add labels in rounds — picked
 /// by a `LabelSuggestion` strategy from the model's probabilities on the still-unlabelled crops, or at random —
-/// retrain from scratch and test on the held-out fold after every round. The true labels of the picks stand in for
+/// retrain (from scratch, or — `warmStart` — fine-tuning the previous round's model) and test on the held-out fold
+/// after every round. The diverse strategy spreads its picks over the model's embedding (`EmbeddingModel`). The true labels of the picks stand in for
 /// the labeller. The premise is the SGAN paper's (*Semi supervised GAN for smart microscopy, fast and data efficient
 /// cell cycle classification*, section 1 and Figure 5: a few labels per class); the budgets default to its 5 → 80 per class.
 ///
@@ -41,6 +42,9 @@ public struct LabellingStudy: Sendable {
     public var epochRange: ClosedRange<Int> = 5...300
     public var batchSize = 32
     public var learningRate: Float = 1e-3
+    /// Each round after the first fine-tunes the strategy's previous model (same steps, a fresh optimiser and
+    /// cosine schedule) instead of training a new one, so a chain of rounds accumulates training as the labels grow.
+    public var warmStart = false
     public var seed: UInt64
 
     public init(architecture: String = "lowdepth", strategies: [Strategy] = Strategy.allCases, initialPerClass: Int = 5,
@@ -84,6 +88,10 @@ public struct LabellingStudy: Sendable {
         public var curves: [Curve]
         public var summaries: [Summary]
         public var seconds: Double
+        /// How each round retrained: the architecture, its optimiser steps, and whether it fine-tuned the previous model.
+        public var architecture: String? = nil
+        public var steps: Int? = nil
+        public var warmStart: Bool? = nil
 
         /// The smallest budget at which `strategy`'s mean accuracy reaches random's at the last budget (nil: never,
         /// or no random curve).
@@ -103,14 +111,14 @@ public struct LabellingStudy: Sendable {
 
     /// Checks the settings (they come from the command line).
     public func validate(classes k: Int) throws {
-        guard k >= 2 else { throw StudyError("a labelling study needs at least 2 classes, got \(k)") }
-        guard (1...10_000).contains(initialPerClass) else { throw StudyError("initial labels per class must be 1…10000, not \(initialPerClass)") }
+        guard k >= 2 else { throw RunError("a labelling study needs at least 2 classes, got \(k)") }
+        guard (1...10_000).contains(initialPerClass) else { throw RunError("initial labels per class must be 1…10000, not \(initialPerClass)") }
         guard (initialPerClass...100_000).contains(finalPerClass) else {
-            throw StudyError("final labels per class (\(finalPerClass)) must be ≥ the initial (\(initialPerClass)) and ≤ 100000")
+            throw RunError("final labels per class (\(finalPerClass)) must be ≥ the initial (\(initialPerClass)) and ≤ 100000")
         }
-        guard (1...1_000_000).contains(roundSize) else { throw StudyError("round size must be 1…1000000, not \(roundSize)") }
-        guard (1...1_000_000).contains(steps) else { throw StudyError("steps must be 1…1000000, not \(steps)") }
-        guard !strategies.isEmpty else { throw StudyError("no strategy to study") }
+        guard (1...1_000_000).contains(roundSize) else { throw RunError("round size must be 1…1000000, not \(roundSize)") }
+        guard (1...1_000_000).contains(steps) else { throw RunError("steps must be 1…1000000, not \(steps)") }
+        guard !strategies.isEmpty else { throw RunError("no strategy to study") }
         _ = try ModelRegistry.entry(architecture)
     }
 
@@ -126,7 +134,7 @@ public struct LabellingStudy: Sendable {
                     note: (String) -> Void = { _ in }) throws -> Result {
         let k = data.dataset.classes.count
         try validate(classes: k)
-        guard folds.count >= 2 else { throw StudyError("a labelling study needs at least 2 folds, got \(folds.count)") }
+        guard folds.count >= 2 else { throw RunError("a labelling study needs at least 2 folds, got \(folds.count)") }
         let budgets = budgets(classes: k)
         let config = try Experiment.config(architecture: architecture, data: data)
         let start = Date()
@@ -141,9 +149,9 @@ public struct LabellingStudy: Sendable {
             for c in 0..<k { initial += g.shuffled(pool.filter { data.labels[$0] == c }).prefix(initialPerClass) }
             initial.sort()
             guard budgets.last! <= pool.count else {
-                throw StudyError("fold \(fold.name): \(budgets.last!) labels asked for but its pool holds \(pool.count) crops")
+                throw RunError("fold \(fold.name): \(budgets.last!) labels asked for but its pool holds \(pool.count) crops")
             }
-            func round(_ labelled: [Int], strategy: String) throws -> (point: Point, model: Module) {
+            func round(_ labelled: [Int], strategy: String, from previous: Module? = nil) throws -> (point: Point, model: Module) {
                 let t0 = Date()
                 var o = SupervisedTrainer.Options()
                 o.epochs = epochs(labels: labelled.count)
@@ -152,45 +160,62 @@ public struct LabellingStudy: Sendable {
                 o.schedule = .cosine(minimum: Double(learningRate) / 100)
                 o.earlyStopping = nil
                 o.seed = Experiment.foldSeed(seed, fold: f)
-                let (model, _) = try Experiment.train(config, data: data, train: labelled, validation: [], options: o)
+                let model: Module
+                if let previous {
+                    model = try ModelRegistry.make(config, seed: o.seed)
+                    try model.loadState(of: previous)
+                    try SupervisedTrainer(options: o).fit(model, data: data, train: labelled, validation: [])
+                } else {
+                    model = try Experiment.train(config, data: data, train: labelled, validation: [], options: o).model
+                }
                 let report = try Experiment.evaluate(model, data: data, rows: fold.rows).report
                 let seconds = Date().timeIntervalSince(t0)
                 done += 1
-                note("\(fold.name) \(strategy): \(labelled.count) labels, \(o.epochs) epochs, test accuracy "
+                note("\(fold.name) \(strategy): \(labelled.count) labels, \(o.epochs) epochs\(previous == nil ? "" : " (fine-tuned)"), test accuracy "
                      + String(format: "%.1f %% (%.0f s)", 100 * report.accuracy, seconds) + "  " + eta.text(done: done))
                 return (Point(labels: labelled.count, accuracy: report.accuracy, balancedAccuracy: report.balancedAccuracy,
                               seconds: seconds), model)
             }
             let first = try round(initial, strategy: "start")
-            let firstProbabilities = Experiment.probabilityRows(first.model, data: data, rows: pool)
+            // What a model says about the crops not yet labelled (indexes into `pool`): probabilities, and the embedding
+            // when the strategy spreads over it. The first model's is shared by every strategy (same labels).
+            func seen(by model: Module, unlabelled: [Int], embedding: Bool) -> (probabilities: [[Float]], embedding: [[Double]]?) {
+                let rows = unlabelled.map { pool[$0] }
+                return (Experiment.probabilityRows(model, data: data, rows: rows),
+                        embedding ? Experiment.embeddingRows(model, data: data, rows: rows)?.map { $0.map(Double.init) } : nil)
+            }
+            let initialSet = Set(initial)
+            let firstUnlabelled = pool.indices.filter { !initialSet.contains(pool[$0]) }
+            let firstSeen = seen(by: first.model, unlabelled: firstUnlabelled, embedding: strategies.contains(.diverse))
             for strategy in strategies {
-                var labelled = Set(initial)
+                var labelled = initialSet
                 var points = [first.point]
-                var poolProbabilities = firstProbabilities
+                var model = first.model
                 for (r, budget) in budgets.enumerated().dropFirst() {
                     let unlabelled = pool.indices.filter { !labelled.contains(pool[$0]) }
+                    let view = r == 1 ? firstSeen : seen(by: model, unlabelled: unlabelled, embedding: strategy == .diverse)
                     let n = budget - labelled.count
-                    let chosen: [Int]
+                    let chosen: [Int]  // positions in `unlabelled`
                     if let s = strategy.suggestion {
-                        chosen = try LabelSuggestion.pick(n, strategy: s, probabilities: unlabelled.map { poolProbabilities[$0] },
-                                                          embedding: nil, seed: seed).map { unlabelled[$0.index] }
+                        chosen = try LabelSuggestion.pick(n, strategy: s, probabilities: view.probabilities,
+                                                          embedding: s == .diverse ? view.embedding : nil, seed: seed).map(\.index)
                     } else {
                         var rg = SeededGenerator(seed: seed, stream: UInt64(f), UInt64(r))
-                        chosen = Array(rg.shuffled(unlabelled).prefix(n))
+                        chosen = Array(rg.shuffled(Array(unlabelled.indices)).prefix(n))
                     }
-                    let wrong = chosen.filter { Classifier.argmax(poolProbabilities[$0]) != data.labels[pool[$0]] }.count
-                    for i in chosen { labelled.insert(pool[i]) }
-                    var next = try round(labelled.sorted(), strategy: strategy.rawValue)
+                    let wrong = chosen.filter { Classifier.argmax(view.probabilities[$0]) != data.labels[pool[unlabelled[$0]]] }.count
+                    for i in chosen { labelled.insert(pool[unlabelled[i]]) }
+                    var next = try round(labelled.sorted(), strategy: strategy.rawValue, from: warmStart ? model : nil)
                     next.point.picksMisclassified = chosen.isEmpty ? nil : Double(wrong) / Double(chosen.count)
                     points.append(next.point)
-                    if r < budgets.count - 1 { poolProbabilities = Experiment.probabilityRows(next.model, data: data, rows: pool) }
+                    model = next.model
                 }
                 curves.append(Curve(strategy: strategy, fold: fold.name, points: points))
             }
         }
         return Result(classes: data.dataset.classes, budgets: budgets, curves: curves,
                       summaries: Self.summaries(curves, strategies: strategies, budgets: budgets, classes: k),
-                      seconds: Date().timeIntervalSince(start))
+                      seconds: Date().timeIntervalSince(start), architecture: architecture, steps: steps, warmStart: warmStart)
     }
 
     /// Mean ± std over folds per strategy and budget, with the paired difference to random on the same folds.
@@ -214,11 +239,4 @@ public struct LabellingStudy: Sendable {
         }
         return out
     }
-}
-
-/// Why a labelling study cannot run.
-public struct StudyError: Error, LocalizedError, Sendable {
-    public var message: String
-    public init(_ message: String) { self.message = message }
-    public var errorDescription: String? { message }
 }

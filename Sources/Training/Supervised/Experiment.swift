@@ -73,6 +73,20 @@ public enum Experiment {
         return (0..<rows.count).map { Array(flat[$0 * k ..< ($0 + 1) * k]) }
     }
 
+    /// The embedding (`EmbeddingModel`, inference mode) of `model` for `rows` of `data`, one array per row; nil when
+    /// the model gives none.
+    public static func embeddingRows(_ model: Module, data: PreparedDataset, rows: [Int], batchSize: Int = 64) -> [[Float]]? {
+        guard let m = model as? EmbeddingModel else { return nil }
+        var out: [[Float]] = []
+        out.reserveCapacity(rows.count)
+        for batch in BatchIterator(data, rows: rows, batchSize: batchSize, shuffle: false, seed: 0) {
+            let e = m.embedding(Variable(Tensor(shape: batch.shape, values: batch.data))).value
+            let d = e.shape[1], v = e.scalars
+            for i in 0..<batch.labels.count { out.append(Array(v[i * d ..< (i + 1) * d])) }
+        }
+        return out
+    }
+
     /// `model` as the one inference path runs it (`Classifier`: the oneDNN stacks of `Module.infer`, test-time
     /// augmentation, temperature), with `data`'s preprocessing and classes.
     public static func classifier(_ model: Module, config: ModelConfig, data: PreparedDataset,
