@@ -31,7 +31,7 @@ func runChildProcesses(_ count: Int, test: String, folder: URL,
     }
     let logs = (0..<count).map { folder.appendingPathComponent("child\($0).log") }
     let children = try (0..<count).map { i -> Process in
-        FileManager.default.createFile(atPath: logs[i].path, contents: nil)
+        _ = FileManager.default.createFile(atPath: logs[i].path, contents: nil)
         let p = Process()
         p.executableURL = runner
         p.arguments = [test]

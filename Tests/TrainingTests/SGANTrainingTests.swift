@@ -138,7 +138,7 @@ final class SGANTrainingTests: XCTestCase {
     func testAnUnlabelledFolderIsThePoolWhenGiven() throws {
         // 3 classes × 10 labelled crops plus a folder of 12 unlabelled ones appended with label -1.
         let root = try temporaryFolder(self), poolRoot = try temporaryFolder(self)
-        let synth = try SyntheticNuclei(side: 64, format: .uint16, seed: 8)
+        let synth = SyntheticNuclei(side: 64, format: .uint16, seed: 8)
         _ = try synth.writeDataset(to: root, perClass: 10, fileExtension: "png", phases: [.interphase, .prophase, .metaphase])
         _ = try synth.writeDataset(to: poolRoot, perClass: 4, fileExtension: "png", phases: [.anaphase, .telophase, .prometaphase])
         let labelled = try FolderLayout.load(root)

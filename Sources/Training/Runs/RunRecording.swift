@@ -1,7 +1,6 @@
 import Foundation
 import Models
 import RunRegistry
-import Training
 
 /// The link between training runs and the SQLite run registry (*Semi supervised GAN for smart microscopy, fast and
 /// data efficient cell cycle classification*, section 5: every run of the grid recorded): opens the registry, marks
