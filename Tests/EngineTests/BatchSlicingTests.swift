@@ -28,4 +28,13 @@ final class BatchSlicingTests: XCTestCase {
         }
         XCTAssertEqual(Tensor.concatenateColumns([parts[0]]).scalars, parts[0].scalars)
     }
+
+    func testRowsOfAMatrixAreItsConsecutiveRuns() {
+        var rng = RandomSource(seed: 6)
+        let m = Tensor.uniform([3, 5], rng: &rng)
+        let rows = m.rowArrays()
+        XCTAssertEqual(rows.count, 3)
+        for i in 0..<3 { XCTAssertEqual(rows[i], Array(m.scalars[(i * 5)..<(i * 5 + 5)])) }
+        XCTAssertEqual(Tensor(shape: [0, 4], values: []).rowArrays().count, 0)
+    }
 }

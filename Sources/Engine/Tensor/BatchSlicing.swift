@@ -22,6 +22,13 @@ extension Tensor {
         return out
     }
 
+    /// The rows of a matrix `[N, D]`, one array each.
+    public func rowArrays() -> [[Float]] {
+        precondition(rank == 2, "rowArrays of a \(shape) tensor")
+        let d = shape[1]
+        return (0..<shape[0]).map { Array(UnsafeBufferPointer(start: data + $0 * d, count: d)) }
+    }
+
     /// Matrices `[N, Dᵢ]` side by side: `[N, ΣDᵢ]` (row i is the rows i of every part, in order).
     public static func concatenateColumns(_ parts: [Tensor]) -> Tensor {
         precondition(!parts.isEmpty, "concatenateColumns of nothing")

@@ -231,9 +231,7 @@ public final class Classifier: @unchecked Sendable {
             let range = start ..< min(count, start + max(1, maxBatch))
             var flat = [Float](repeating: 0, count: range.count * size)
             try flat.withUnsafeMutableBufferPointer { try fill(range, $0.baseAddress!) }
-            let p = try run(Tensor(shape: info.model.inputShape(batch: range.count), values: flat))
-            let k = p.shape[1], v = p.scalars
-            for i in 0..<range.count { out.append(Array(v[i * k ..< (i + 1) * k])) }
+            out += try run(Tensor(shape: info.model.inputShape(batch: range.count), values: flat)).rowArrays()
             start = range.upperBound
         }
         return out

@@ -68,23 +68,16 @@ public enum Experiment {
     /// The class probabilities of `model` (training graph, no test-time augmentation) for `rows` of `data`, one array
     /// per row.
     public static func probabilityRows(_ model: Module, data: PreparedDataset, rows: [Int]) -> [[Float]] {
-        let probs = SupervisedTrainer.predict(model, data: data, rows: rows)
-        let k = probs.shape[1], flat = probs.scalars
-        return (0..<rows.count).map { Array(flat[$0 * k ..< ($0 + 1) * k]) }
+        SupervisedTrainer.predict(model, data: data, rows: rows).rowArrays()
     }
 
     /// The embedding (`EmbeddingModel`, inference mode) of `model` for `rows` of `data`, one array per row; nil when
     /// the model gives none.
     public static func embeddingRows(_ model: Module, data: PreparedDataset, rows: [Int], batchSize: Int = 64) -> [[Float]]? {
         guard let m = model as? EmbeddingModel else { return nil }
-        var out: [[Float]] = []
-        out.reserveCapacity(rows.count)
-        for batch in BatchIterator(data, rows: rows, batchSize: batchSize, shuffle: false, seed: 0) {
-            let e = m.embedding(Variable(Tensor(shape: batch.shape, values: batch.data))).value
-            let d = e.shape[1], v = e.scalars
-            for i in 0..<batch.labels.count { out.append(Array(v[i * d ..< (i + 1) * d])) }
+        return BatchIterator(data, rows: rows, batchSize: batchSize, shuffle: false, seed: 0).flatMap {
+            m.embedding(Variable(Tensor(shape: $0.shape, values: $0.data))).value.rowArrays()
         }
-        return out
     }
 
     /// `model` as the one inference path runs it (`Classifier`: the oneDNN stacks of `Module.infer`, test-time
