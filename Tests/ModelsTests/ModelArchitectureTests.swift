@@ -64,6 +64,12 @@ final class ModelArchitectureTests: XCTestCase {
                 let y = m(Variable(x)).value
                 XCTAssertEqual(y.shape, [2, 3], "\(entry.name) at \(side)")
                 XCTAssertTrue(y.scalars.allSatisfy(\.isFinite), "\(entry.name) at \(side)")
+                // The batch inference path (oneDNN stacks, folded batch norms) gives the forward pass's logits.
+                let fast = m.infer(x)
+                XCTAssertEqual(fast.shape, y.shape, "\(entry.name) at \(side)")
+                for (a, b) in zip(fast.scalars, y.scalars) {
+                    XCTAssertEqual(a, b, accuracy: 1e-3 * max(1, abs(b)), "\(entry.name) infer at \(side)")
+                }
             }
         }
     }

@@ -43,6 +43,10 @@ public final class LowDepthCNN: Module, EmbeddingModel {
 
     public override func callAsFunction(_ x: Variable) -> Variable { classifier(features(x)) }
 
+    /// Class logits in inference mode: the convolution blocks (batch norms, pooling) as one convolution stack
+    /// (oneDNN's blocked layout end to end where available), then the dense head on the whole batch.
+    public override func infer(_ x: Tensor) -> Tensor { classifier(Variable(features.infer(x))).value }
+
     /// The last hidden dense layer's activations (after its ReLU).
     public func embedding(_ x: Variable) -> Variable { classifier.allButLast(features(x)) }
 }

@@ -28,14 +28,16 @@ public final class Sequential: Module {
 
     private let convStack = ConvStack()
 
-    /// Inference: a leading convolution stack runs as one `ConvStack` (oneDNN's blocked layout end to end where
-    /// available), the remaining layers as usual.
+    /// Inference: a leading convolution stack — convolutions with their batch norms and activations, pooling,
+    /// across nested blocks — runs as one `ConvStack` (oneDNN's blocked layout end to end where available), the
+    /// remaining layers as usual.
     public override func infer(_ x: Tensor) -> Tensor {
         let (stack, covered) = convStackPrefix()
         guard stack.count >= 2, x.rank == 4 else { return super.infer(x) }
         let version = parameters.reduce(0) { $0 &+ $1.version }
         let h = convStack.run(stack, weightsVersion: version, x)
-        guard covered < layers.count else { return h }
-        return layers[covered...].reduce(Variable(h)) { $1($0) }.value
+        let leaves = self.leaves
+        guard covered < leaves.count else { return h }
+        return leaves[covered...].reduce(Variable(h)) { $1($0) }.value
     }
 }
