@@ -14,12 +14,28 @@ struct BenchCommand: AsyncParsableCommand {
     struct EngineBench: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "engine",
-            abstract: "GEMM/convolution GFLOP/s, one SGAN training iteration, one cell and a 250-cell field.")
+            abstract: "GEMM/convolution GFLOP/s, one SGAN training iteration, training steps, one cell and a 250-cell field.",
+            discussion: """
+            Parts: gemm (sgemm_gflops), conv (conv_fwd_gflops, conv_bwd_gflops), sgan (sgan_iteration_ms and its four \
+            updates, sgan_light_…), train (lowdepth_step_ms, resnet18_step_ms, resnet50_step_ms, efficientnet_b0_step_ms: \
+            one supervised step — forward, cross-entropy, backward, Adam — on 32 images of 64×64×1, augmentation \
+            excluded), inference (cell_latency_ms, field_250_ms through the SGAN discriminator, lowdepth_field_250_ms). \
+            scripts/bench-keras-reference prints the same keys for TensorFlow/Keras.
+            """)
 
         @Flag(help: "Print one JSON object on stdout instead of a table.") var json = false
         @Flag(help: "Fewer repetitions (a rough figure in seconds).") var quick = false
-        @Option(help: "Comma-separated parts to run: gemm, conv, sgan, inference (default: all).")
+        @Option(help: "Comma-separated parts to run: gemm, conv, sgan, train, inference (default: all).")
         var only: String = ""
+
+        static let parts: Set<String> = ["gemm", "conv", "sgan", "train", "inference"]
+
+        func validate() throws {
+            let unknown = only.split(separator: ",").map(String.init).filter { !Self.parts.contains($0) }
+            guard unknown.isEmpty else {
+                throw ValidationError("--only: unknown part \(unknown.joined(separator: ", ")) (give any of \(Self.parts.sorted().joined(separator: ", ")))")
+            }
+        }
 
         func run() throws {
             let bench = EngineBenchmark(options: .init(

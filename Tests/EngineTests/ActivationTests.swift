@@ -1,6 +1,7 @@
 import XCTest
 import TestSupport
 @testable import Engine
+import Support
 
 /// Random values kept at least `gap` away from 0, so finite differences never straddle a kink.
 func awayFromZero(_ t: Tensor, gap: Float = 0.05) -> Tensor {
@@ -41,6 +42,25 @@ final class ActivationTests: XCTestCase {
             XCTAssertEqual(Double(si[i]), d / (1 + exp(-d)), accuracy: 1e-5)
             XCTAssertEqual(Double(sp[i]), log(1 + exp(d)), accuracy: 1e-5)
         }
+    }
+
+    func testVectorisedExpMatchesLibmWithinTwoUlpsAndSaturatesSafely() {
+        var worst: Float = 0
+        var rng = RandomSource(seed: 11)
+        let samples = (0..<200_000).map { _ in Float.random(in: -87.3...88.3, using: &rng) }
+            + [-87.3, -50, -1, -1e-6, 0, 1e-6, 0.5, 1, 10, 88.3]
+        for x in samples {
+            let want = Foundation.exp(Double(x)), got = Double(StableMath.exp(x))
+            worst = max(worst, Float(abs(got - want) / want))
+        }
+        XCTAssertLessThan(worst, 2.5e-7, "relative error (2 ulps of a float ≈ 2.4e-7)")
+        XCTAssertEqual(StableMath.exp(0), 1)
+        XCTAssertEqual(StableMath.exp(-88), 0)
+        XCTAssertEqual(StableMath.exp(-.infinity), 0)
+        XCTAssertTrue(StableMath.exp(.infinity).isFinite && StableMath.exp(1000) > 1e38)
+        XCTAssertTrue(StableMath.exp(.nan).isNaN)
+        XCTAssertTrue(StableMath.sigmoid(.nan).isNaN)
+        XCTAssertEqual(StableMath.sigmoid(0), 0.5)
     }
 
     func testStableAtExtremes() {

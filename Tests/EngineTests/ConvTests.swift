@@ -50,6 +50,8 @@ final class ConvTests: XCTestCase {
         Case(n: 2, c: 4, h: 6, w: 5, o: 6, k: 3, stride: 1, groups: 2, padding: .symmetric(1)),
         Case(n: 2, c: 5, h: 7, w: 7, o: 5, k: 3, stride: 2, groups: 5, padding: .same),        // depthwise
         Case(n: 1, c: 3, h: 6, w: 6, o: 3, k: 5, stride: 1, groups: 3, padding: .symmetric(2)),  // depthwise, batch 1
+        Case(n: 1, c: 20, h: 9, w: 7, o: 20, k: 5, stride: 2, groups: 20, padding: .same),      // depthwise, channel blocks
+        Case(n: 3, c: 17, h: 3, w: 2, o: 17, k: 3, stride: 1, groups: 17, padding: .explicit(top: 2, bottom: 0, left: 1, right: 2)),
         Case(n: 3, c: 3, h: 5, w: 4, o: 7, k: 1, stride: 1, groups: 1, padding: .valid),       // pointwise
         Case(n: 2, c: 3, h: 10, w: 11, o: 2, k: 4, stride: 3, groups: 1, padding: .explicit(top: 2, bottom: 0, left: 1, right: 3)),
         Case(n: 3, c: 9, h: 7, w: 6, o: 1, k: 3, stride: 1, groups: 1, padding: .same),          // narrow output (direct)

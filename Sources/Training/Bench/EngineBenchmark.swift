@@ -9,7 +9,7 @@ import Support
 public struct EngineBenchmark {
     public struct Options: Sendable {
         public var quick = false
-        /// Parts to run: any of "gemm", "conv", "sgan", "inference" (all when empty).
+        /// Parts to run: any of "gemm", "conv", "sgan", "train", "inference" (all when empty).
         public var parts: Set<String> = []
         public init(quick: Bool = false, parts: Set<String> = []) { self.quick = quick; self.parts = parts }
         func runs(_ part: String) -> Bool { parts.isEmpty || parts.contains(part) }
@@ -47,13 +47,51 @@ public struct EngineBenchmark {
         results.append(("sgan_light_iteration_ms", 1000 * light.total))
         results.append(("sgan_light_generator_ms", 1000 * light.generator))
         }
+        if options.runs("train") {
+            for (name, key) in Self.trainedArchitectures {
+                progress("\(name) training step (batch 32, 64×64×1)")
+                results.append((key, 1000 * trainingStep(name, repeats: options.quick ? 3 : 10)))
+            }
+        }
         if options.runs("inference") {
         progress("one cell, 250 cells")
         let (cell, field) = inference(sgan.discriminator, cellCalls: options.quick ? 200 : 1000)
         results.append(("cell_latency_ms", 1000 * cell))
         results.append(("field_250_ms", 1000 * field))
+        progress("250 cells through the low-depth CNN")
+        let lowdepth = try! ModelRegistry.make(ModelConfig(architecture: "lowdepth", inputSide: 64, classes: 7), seed: 5)
+        results.append(("lowdepth_field_250_ms", 1000 * fieldInference(lowdepth)))
         }
         return results
+    }
+
+    /// The architectures whose training step is timed, and their keys (`scripts/bench-keras-reference` prints the same).
+    static let trainedArchitectures = [("lowdepth", "lowdepth_step_ms"), ("resnet18", "resnet18_step_ms"),
+                                       ("resnet50", "resnet50_step_ms"), ("efficientnet-b0", "efficientnet_b0_step_ms")]
+
+    /// Median seconds of one supervised training step as `cellphase train` takes it — forward, cross-entropy,
+    /// backward and an Adam update — on a batch of 32 64×64×1 images, 7 classes (augmentation excluded).
+    func trainingStep(_ architecture: String, repeats: Int) -> Double {
+        let model = try! ModelRegistry.make(ModelConfig(architecture: architecture, inputSide: 64, classes: 7), seed: 6)
+        var rng = RandomSource(seed: 7)
+        let x = Tensor.uniform([32, 1, 64, 64], low: 0, high: 1, rng: &rng)
+        let labels = (0..<32).map { $0 % 7 }
+        let optimizer = Adam(parameters: model.trainableParameters, learningRate: 1e-3)
+        var seed: UInt64 = 0
+        return Stopwatch.median(repeats: repeats, warmup: 2) {
+            seed += 1
+            let tape = Tape(training: true, seed: seed)
+            let loss = sparseCrossEntropy(logits: model(tape.constant(x)), labels: labels)
+            tape.backward(loss)
+            optimizer.step()
+        }
+    }
+
+    /// Median seconds for 250 64×64 cells as one batch through `model.infer`.
+    func fieldInference(_ model: Module) -> Double {
+        var rng = RandomSource(seed: 8)
+        let field = Tensor.uniform([250, 1, 64, 64], low: 0, high: 1, rng: &rng)
+        return Stopwatch.median(repeats: options.quick ? 5 : 20, warmup: 3) { _ = model.infer(field) }
     }
 
     func sgemmGflops(n: Int, repeats: Int) -> Double {
