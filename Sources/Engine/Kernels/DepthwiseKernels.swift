@@ -27,6 +27,18 @@ enum DepthwiseKernels {
         var paddedH: Int { g.inH + g.padTop + g.padBottom }
         var paddedW: Int { g.inW + g.padLeft + g.padRight }
         var cost: Int { g.outPlane * g.kh * g.kw * width }
+        /// Where each tap of an output pixel sits in the padded buffer of `cw` channels, relative to the pixel's
+        /// window corner.
+        func tapOffsets(_ cw: Int) -> [Int] {
+            (0..<g.kh * g.kw).map { t in ((t / g.kw) * paddedW + t % g.kw) * cw }
+        }
+        /// `body(o, corner)` for every output pixel `o`: `corner` is its window's first element in the padded buffer.
+        @inline(__always)
+        func forEachPixel(_ cw: Int, _ body: (Int, Int) -> Void) {
+            for oy in 0..<g.outH {
+                for ox in 0..<g.outW { body(oy * g.outW + ox, (oy * g.stride * paddedW + ox * g.stride) * cw) }
+            }
+        }
     }
 
     /// `w [C, kh·kw]` as `[kh·kw, C]`: each tap's weights over the channels, contiguous.
@@ -61,21 +73,15 @@ enum DepthwiseKernels {
                 let (n, cs) = b.item(i), cw = cs.count
                 withScratch(b.paddedH * b.paddedW * cw + cw) { buf in
                     pack(x + n * g.inC * g.inPlane, cs, b, into: buf)
-                    let acc = buf + b.paddedH * b.paddedW * cw
+                    let acc = buf + b.paddedH * b.paddedW * cw, taps = b.tapOffsets(cw), w0 = wt + cs.lowerBound
                     let out = y + n * g.outC * g.outPlane + cs.lowerBound * g.outPlane
-                    for oy in 0..<g.outH {
-                        for ox in 0..<g.outW {
-                            acc.update(repeating: 0, count: cw)
-                            for ky in 0..<g.kh {
-                                let row = buf + ((oy * g.stride + ky) * b.paddedW + ox * g.stride) * cw
-                                for kx in 0..<g.kw {
-                                    let s = row + kx * cw, wv = wt + (ky * g.kw + kx) * g.outC + cs.lowerBound
-                                    for j in 0..<cw { acc[j] += wv[j] * s[j] }
-                                }
-                            }
-                            let o = oy * g.outW + ox
-                            for j in 0..<cw { out[j * g.outPlane + o] = acc[j] }
+                    b.forEachPixel(cw) { o, corner in
+                        acc.update(repeating: 0, count: cw)
+                        for t in 0..<kk {
+                            let s = buf + corner + taps[t], wv = w0 + t * g.outC
+                            for j in 0..<cw { acc[j] += wv[j] * s[j] }
                         }
+                        for j in 0..<cw { out[j * g.outPlane + o] = acc[j] }
                     }
                 }
             }
@@ -93,19 +99,13 @@ enum DepthwiseKernels {
                 let (n, cs) = b.item(i), cw = cs.count
                 withScratch(b.paddedH * b.paddedW * cw + cw) { buf in
                     buf.update(repeating: 0, count: b.paddedH * b.paddedW * cw)
-                    let grad = buf + b.paddedH * b.paddedW * cw
+                    let grad = buf + b.paddedH * b.paddedW * cw, taps = b.tapOffsets(cw), w0 = wt + cs.lowerBound
                     let src = dy + n * g.outC * g.outPlane + cs.lowerBound * g.outPlane
-                    for oy in 0..<g.outH {
-                        for ox in 0..<g.outW {
-                            let o = oy * g.outW + ox
-                            for j in 0..<cw { grad[j] = src[j * g.outPlane + o] }
-                            for ky in 0..<g.kh {
-                                let row = buf + ((oy * g.stride + ky) * b.paddedW + ox * g.stride) * cw
-                                for kx in 0..<g.kw {
-                                    let d = row + kx * cw, wv = wt + (ky * g.kw + kx) * g.outC + cs.lowerBound
-                                    for j in 0..<cw { d[j] += wv[j] * grad[j] }
-                                }
-                            }
+                    b.forEachPixel(cw) { o, corner in
+                        for j in 0..<cw { grad[j] = src[j * g.outPlane + o] }
+                        for t in 0..<kk {
+                            let d = buf + corner + taps[t], wv = w0 + t * g.outC
+                            for j in 0..<cw { d[j] += wv[j] * grad[j] }
                         }
                     }
                     // Unpack the inner region (the border collected gradients of zero padding: dropped).
@@ -136,20 +136,14 @@ enum DepthwiseKernels {
                 let (n, cs) = b.item(i), cw = cs.count
                 withScratch(b.paddedH * b.paddedW * cw + cw + kk * cw) { buf in
                     pack(x + n * g.inC * g.inPlane, cs, b, into: buf)
-                    let grad = buf + b.paddedH * b.paddedW * cw, part = grad + cw
+                    let grad = buf + b.paddedH * b.paddedW * cw, part = grad + cw, taps = b.tapOffsets(cw)
                     part.update(repeating: 0, count: kk * cw)
                     let src = dy + n * g.outC * g.outPlane + cs.lowerBound * g.outPlane
-                    for oy in 0..<g.outH {
-                        for ox in 0..<g.outW {
-                            let o = oy * g.outW + ox
-                            for j in 0..<cw { grad[j] = src[j * g.outPlane + o] }
-                            for ky in 0..<g.kh {
-                                let row = buf + ((oy * g.stride + ky) * b.paddedW + ox * g.stride) * cw
-                                for kx in 0..<g.kw {
-                                    let s = row + kx * cw, acc = part + (ky * g.kw + kx) * cw
-                                    for j in 0..<cw { acc[j] += grad[j] * s[j] }
-                                }
-                            }
+                    b.forEachPixel(cw) { o, corner in
+                        for j in 0..<cw { grad[j] = src[j * g.outPlane + o] }
+                        for t in 0..<kk {
+                            let s = buf + corner + taps[t], acc = part + t * cw
+                            for j in 0..<cw { acc[j] += grad[j] * s[j] }
                         }
                     }
                     lock.withLock {
