@@ -23,14 +23,25 @@ public final class TensorStorage: @unchecked Sendable {
 }
 
 /// Thread-safe free lists of buffers by element count.
+///
+/// The pool holds at most `maxPooledBytes`. When a freed buffer would not fit, the sizes used least recently are
+/// released first: a process that runs one network after another (`bench engine`, a `cv` over several
+/// architectures, a server whose batch sizes change) keeps the buffers of the network it runs now instead of a pool
+/// full of the previous one's sizes — measured on `bench engine --only train`, the EfficientNet step that followed
+/// ResNet-50 found the pool full and page-faulted every buffer in anew on every step.
 final class BufferPool: @unchecked Sendable {
     static let shared = BufferPool()
     private var freeLists: [Int: [UnsafeMutablePointer<Float>]] = [:]
+    /// When each pooled size was last taken from or given back (a counter, not a clock).
+    private var lastUse: [Int: UInt64] = [:]
+    private var tick: UInt64 = 0
     private var pooledBytes = 0
     private let lock = Lock()
-    /// Buffers below this size are cheap to malloc; above `maxPooledBytes` in total, buffers are released.
+    /// Buffers below this size are cheap to malloc; above `maxPooledBytes` in total, the least recent sizes go.
     private let minPooledCount = 1024
-    private let maxPooledBytes = 3 << 30
+    let maxPooledBytes: Int
+
+    init(maxPooledBytes: Int = 3 << 30) { self.maxPooledBytes = maxPooledBytes }
 
     func take(_ count: Int) -> UnsafeMutablePointer<Float> {
         let n = max(count, 1)
@@ -38,6 +49,8 @@ final class BufferPool: @unchecked Sendable {
             let reused: UnsafeMutablePointer<Float>? = lock.withLock {
                 guard var list = freeLists[n], let p = list.popLast() else { return nil }
                 freeLists[n] = list.isEmpty ? nil : list
+                tick += 1
+                lastUse[n] = list.isEmpty ? nil : tick
                 pooledBytes -= n * 4
                 return p
             }
@@ -52,23 +65,43 @@ final class BufferPool: @unchecked Sendable {
 
     func give(_ p: UnsafeMutablePointer<Float>, count: Int) {
         let n = max(count, 1)
-        if n >= minPooledCount {
-            let kept: Bool = lock.withLock {
-                guard pooledBytes + n * 4 <= maxPooledBytes else { return false }
+        if n >= minPooledCount && n * 4 <= maxPooledBytes {
+            let (kept, evicted): (Bool, [UnsafeMutablePointer<Float>]) = lock.withLock {
+                var evicted: [UnsafeMutablePointer<Float>] = []
+                while pooledBytes + n * 4 > maxPooledBytes {
+                    var victim: Int?
+                    for size in freeLists.keys where size != n {
+                        if victim == nil || lastUse[size, default: 0] < lastUse[victim!, default: 0] { victim = size }
+                    }
+                    guard let victim, let list = freeLists.removeValue(forKey: victim) else { break }
+                    lastUse[victim] = nil
+                    pooledBytes -= victim * 4 * list.count
+                    evicted += list
+                }
+                guard pooledBytes + n * 4 <= maxPooledBytes else { return (false, evicted) }
                 freeLists[n, default: []].append(p)
+                tick += 1
+                lastUse[n] = tick
                 pooledBytes += n * 4
-                return true
+                return (true, evicted)
             }
+            for e in evicted { free(e) }
             if kept { return }
         }
         free(p)
     }
 
+    /// Bytes the pool holds (for tests).
+    var heldBytes: Int { lock.withLock { pooledBytes } }
+
+    /// How many buffers of `count` elements the pool holds (for tests).
+    func pooled(count: Int) -> Int { lock.withLock { freeLists[max(count, 1)]?.count ?? 0 } }
+
     /// Releases every pooled buffer (for memory measurements).
     func drain() {
         let all: [UnsafeMutablePointer<Float>] = lock.withLock {
             let a = freeLists.values.flatMap { $0 }
-            freeLists.removeAll(); pooledBytes = 0
+            freeLists.removeAll(); lastUse.removeAll(); pooledBytes = 0
             return a
         }
         for p in all { free(p) }
