@@ -1,6 +1,40 @@
 // swift-tools-version:6.1
 // cellphase — few-label cell-cycle stage classification and real-time microscopy analysis.
 import PackageDescription
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The vector width our own loops are compiled for. Swift builds for the baseline x86-64 (SSE2, 4 floats) unless told
+/// otherwise, and at that width LLVM leaves many of the engine's elementwise and packing loops scalar (a ReLU's
+/// backward pass, a select, is not vectorised without AVX). OpenBLAS and oneDNN pick their kernels at run time; our
+/// loops are picked here, at build time, from the machine that builds — cellphase is built where it runs
+/// (`scripts/setup`). `CELLPHASE_TARGET_CPU=x86-64` builds a binary for any x86-64 machine; any LLVM CPU name
+/// (`haswell`, `znver4`, …) picks that one. Only the width changes: with no fast-math flags the compiler neither
+/// reorders sums nor fuses multiply-adds, so results are the same bit for bit.
+func targetCPU() -> String? {
+    #if os(Linux) && arch(x86_64)
+    if let chosen = getenv("CELLPHASE_TARGET_CPU").map({ String(cString: $0) }) {
+        return chosen.isEmpty || chosen == "x86-64" ? nil : chosen
+    }
+    // AVX2 with FMA, BMI2, F16C and MOVBE: every x86-64 processor since 2013–2015 (Haswell, Zen) — LLVM's `haswell`.
+    guard let file = fopen("/proc/cpuinfo", "r") else { return nil }
+    defer { fclose(file) }
+    var line = [CChar](repeating: 0, count: 1 << 16)
+    while fgets(&line, Int32(line.count), file) != nil {
+        let text = line.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+        guard text.hasPrefix("flags") else { continue }
+        let flags = Set(text.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" }).map(String.init))
+        return ["avx2", "fma", "bmi2", "f16c", "movbe"].allSatisfy(flags.contains) ? "haswell" : nil
+    }
+    #endif
+    return nil
+}
+/// The target CPU, and square roots as the plain instruction: Swift's `squareRoot()` goes through a C shim that, with
+/// C's default `math_errno`, calls `sqrtf` for negative inputs to set `errno` — a call in the loop that keeps Adam's
+/// update (and every loop with a square root) scalar. cellphase never reads `errno`.
+let vectorSettings: [SwiftSetting] = [.unsafeFlags(["-Xcc", "-fno-math-errno"])]
+    + (targetCPU().map { [.unsafeFlags(["-target-cpu", $0])] } ?? [])
 
 let linux = TargetDependencyCondition.when(platforms: [.linux])
 
@@ -120,3 +154,8 @@ let package = Package(
         .testTarget(name: "CellphaseCLITests", dependencies: ["RunRegistry", "Datasets", "Imaging", "Support", "TestSupport"]),
     ]
 )
+
+// Every Swift target of ours is compiled for the vector width chosen above (the packages we depend on are not).
+for target in package.targets where target.type != .system {
+    target.swiftSettings = (target.swiftSettings ?? []) + vectorSettings
+}

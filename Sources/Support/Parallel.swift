@@ -77,6 +77,7 @@ extension Parallel {
 
     /// `DispatchQueue.concurrentPerform` for a non-Sendable body (which must write disjoint memory per iteration).
     public static func iterations(_ n: Int, _ body: (Int) -> Void) {
+        if n == 1 { body(0); return }
         withoutActuallyEscaping(body) { escaping in
             let box = UncheckedSendable(escaping)
             DispatchQueue.concurrentPerform(iterations: n) { i in box.value(i) }

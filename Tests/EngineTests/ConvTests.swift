@@ -127,4 +127,46 @@ final class ConvTests: XCTestCase {
                         tolerance: 1e-5, "random trial \(trial)")
         }
     }
+
+    /// Large planes (one image per GEMM, read and written in place) and a batch with more chunks than workers (each
+    /// worker sums several chunks into its own partial buffer), 1×1 and 3×3: forward, input and filter gradients and
+    /// the fused forward + filter gradient against direct loops, and the same bits on every call.
+    func testLargePlanesAndManyChunksAgainstReference() {
+        for k in [1, 3] {
+            let (n, c, o, h, w) = (5, 16, 5, 31, 29), pad = (k - 1) / 2
+            let x = randomTensor([n, c, h, w], seed: 71), dy = randomTensor([n, o, h, w], seed: 72)
+            let wt = randomTensor([o, c, k, k], seed: 73)
+            let g = ConvGeometry(batch: n, inC: c, inH: h, inW: w, outC: o, kh: k, kw: k, stride: 1, padding: .same,
+                                 groups: 1)
+            XCTAssertGreaterThanOrEqual(g.outPlane, ConvKernels.singleImagePlane)
+            XCTAssertGreaterThan(ConvKernels.Chunking(g, perImage: g.patch * g.outPlane).count, Parallel.workers)
+            var y = Tensor(zeros: g.outputShape), dx = Tensor(zeros: g.inputShape), dw = Tensor(zeros: g.weightShape)
+            var again = Tensor(zeros: g.weightShape), fusedY = Tensor(zeros: g.outputShape)
+            var fusedW = Tensor(zeros: g.weightShape)
+            ConvKernels.forward(x.data, wt.data, y.mutableData(), g)
+            ConvKernels.backwardData(dy.data, wt.data, dx.mutableData(), g)
+            ConvKernels.backwardFilter(x.data, dy.data, dw.mutableData(), g)
+            ConvKernels.backwardFilter(x.data, dy.data, again.mutableData(), g)
+            ConvKernels.forwardAndFilterGradient(x.data, wt.data, fusedY.mutableData(), dy.data, fusedW.mutableData(), g)
+            var refDW = Tensor(zeros: g.weightShape), refDX = Tensor(zeros: g.inputShape)
+            for oc in 0..<o { for ic in 0..<c { for ky in 0..<k { for kx in 0..<k {
+                var s = 0.0
+                for i in 0..<n { for oy in 0..<h { for ox in 0..<w {
+                    let iy = oy - pad + ky, ix = ox - pad + kx
+                    if iy < 0 || iy >= h || ix < 0 || ix >= w { continue }
+                    let gy = Double(dy.data[((i * o + oc) * h + oy) * w + ox])
+                    s += gy * Double(x.data[((i * c + ic) * h + iy) * w + ix])
+                    refDX[flat: ((i * c + ic) * h + iy) * w + ix] += Float(gy) * wt.data[((oc * c + ic) * k + ky) * k + kx]
+                } } }
+                refDW[flat: ((oc * c + ic) * k + ky) * k + kx] = Float(s)
+            } } } }
+            let refY = referenceConv(x, wt, nil, stride: 1, pad: (pad, pad, pad, pad), groups: 1)
+            assertClose(y, refY, tolerance: 1e-5, "forward \(k)×\(k)")
+            assertClose(dx, refDX, tolerance: 1e-5, "input gradient \(k)×\(k)")
+            assertClose(dw, refDW, tolerance: 1e-4, "filter gradient \(k)×\(k)")
+            assertClose(fusedY, refY, tolerance: 1e-5, "fused forward \(k)×\(k)")
+            assertClose(fusedW, refDW, tolerance: 1e-4, "fused filter gradient \(k)×\(k)")
+            XCTAssertEqual(dw.scalars, again.scalars, "same bits on every call")
+        }
+    }
 }

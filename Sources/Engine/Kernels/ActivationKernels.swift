@@ -43,8 +43,8 @@ public enum ActivationKernels {
         Parallel.forChunks(x.count, costPerItem: cost) { r in
             let (g, x, y, d) = p.value
             switch kind {
-            case .relu: for i in r { d[i] = x[i] > 0 ? g[i] : 0 }
-            case .relu6: for i in r { d[i] = x[i] > 0 && x[i] < 6 ? g[i] : 0 }
+            case .relu: for i in r { let gi = g[i]; d[i] = x[i] > 0 ? gi : 0 }
+            case .relu6: for i in r { let gi = g[i], xi = x[i]; d[i] = xi > 0 && xi < 6 ? gi : 0 }
             case .leakyRelu(let s): for i in r { d[i] = x[i] > 0 ? g[i] : s * g[i] }
             case .sigmoid: for i in r { d[i] = g[i] * y[i] * (1 - y[i]) }
             case .tanh: for i in r { d[i] = g[i] * (1 - y[i] * y[i]) }

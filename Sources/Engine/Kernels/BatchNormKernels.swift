@@ -1,7 +1,8 @@
 import Support
 
 /// Per-channel loops of batch normalisation over `[N, C, inner]` views of NCHW (`inner = H·W`) or `[N, C]`
-/// (`inner = 1`) tensors. Channels are spread over the cores; sums accumulate in Double.
+/// (`inner = 1`) tensors. Channels are spread over the cores; each feature map is summed in 16 float lanes
+/// (`VectorSums`), the maps' sums in Double.
 public enum BatchNormKernels {
     /// `(N, C, inner)` of a tensor shape of rank ≥ 2.
     public static func dims(_ shape: [Int]) -> (n: Int, c: Int, inner: Int) {
@@ -19,12 +20,11 @@ public enum BatchNormKernels {
         Parallel.forEach(c, costPerItem: 2 * n * inner) { ch in
             let x = xp.value
             var s = 0.0
-            for i in 0..<n { let row = x + (i * c + ch) * inner; for j in 0..<inner { s += Double(row[j]) } }
+            for i in 0..<n { s += Double(VectorSums.sum(x + (i * c + ch) * inner, inner)) }
             let mu = s / m
             var q = 0.0
             for i in 0..<n {
-                let row = x + (i * c + ch) * inner
-                for j in 0..<inner { let d = Double(row[j]) - mu; q += d * d }
+                q += Double(VectorSums.squaredDeviations(x + (i * c + ch) * inner, inner, mean: Float(mu)))
             }
             mp.value[ch] = Float(mu)
             vp.value[ch] = Float(q / m)
@@ -71,9 +71,8 @@ public enum BatchNormKernels {
                 let mu = mp.value[ch], inv = ip.value[ch]
                 var a = 0.0, b = 0.0
                 for i in 0..<n {
-                    let gr = gp.value + (i * c + ch) * inner, xr = xp.value + (i * c + ch) * inner
-                    var fa: Float = 0, fb: Float = 0
-                    for j in 0..<inner { fa += gr[j]; fb += gr[j] * (xr[j] - mu) }
+                    let row = (i * c + ch) * inner
+                    let (fa, fb) = VectorSums.gradientSums(gp.value + row, xp.value + row, inner, mean: mu)
                     a += Double(fa); b += Double(fb) * Double(inv)
                 }
                 out.value.0[ch] = a
