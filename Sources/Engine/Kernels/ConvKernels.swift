@@ -13,9 +13,9 @@ public enum ConvKernels {
     static let chunkBudget = 1 << 20
     /// 1×1 convolutions with output planes of at least this many pixels (8×8 and larger) run one image per GEMM,
     /// straight on NCHW: the GEMM's `n` is then long enough, and their im2col matrix would be a mere copy of the
-    /// input, their output a copy back (ResNet-50's and EfficientNet's training steps: −12 to −20 %). Larger kernels
-    /// keep their chunks: their im2col copy is needed anyway, and a long GEMM then pays (the SGAN's discriminator,
-    /// one image per GEMM: +5 %).
+    /// input, their output a copy back (ResNet-50 and EfficientNet-B0 are mostly 1×1 convolutions). Larger kernels
+    /// keep their chunks: their im2col copy is needed anyway, and a long GEMM then pays (the SGAN iteration, with its
+    /// 3×3 convolutions one image per GEMM, was 5–10 % slower).
     static let singleImagePlane = 64
 
     /// A partition of the batch into chunks of consecutive images.
