@@ -50,18 +50,14 @@ public enum ConvKernels {
             let col = scratch, out = scratch + g.patch * ld
             for grp in 0..<g.groups {
                 let wg = w + grp * g.groupOut * g.patch
+                let b = columns(x, images, group: grp, scratch: col, g)
                 if n == 1 {
-                    let i = images.lowerBound
-                    let xg = x + (i * g.inC + grp * g.groupIn) * g.inPlane
-                    let b: UnsafePointer<Float>
-                    if g.isPointwise { b = xg } else { Im2Col.pack(xg, col, g); b = UnsafePointer(col) }
                     gemm(split, transA: false, transB: false, m: g.groupOut, n: hw, k: g.patch, a: wg, lda: g.patch,
-                         b: b, ldb: hw, beta: 0, c: y + (i * g.outC + grp * g.groupOut) * hw, ldc: hw)
+                         b: b, ldb: hw, beta: 0, c: y + (images.lowerBound * g.outC + grp * g.groupOut) * hw, ldc: hw)
                     continue
                 }
-                packChunk(x, images, group: grp, into: col, g)
                 gemm(split, transA: false, transB: false, m: g.groupOut, n: ld, k: g.patch, a: wg, lda: g.patch,
-                     b: col, ldb: ld, beta: 0, c: out, ldc: ld)
+                     b: b, ldb: ld, beta: 0, c: out, ldc: ld)
                 scatterChunk(out, images, group: grp, into: y, g)
             }
         }
@@ -82,22 +78,12 @@ public enum ConvKernels {
             let col = scratch, gathered = scratch + g.patch * ld
             for grp in 0..<g.groups {
                 let wg = w + grp * g.groupOut * g.patch
-                // Output gradients of the chunk side by side: [groupOut, n·hw].
-                let b: UnsafePointer<Float>
-                if n == 1 {
-                    b = dy + (images.lowerBound * g.outC + grp * g.groupOut) * hw
-                    if g.isPointwise {
-                        let dxg = dx + (images.lowerBound * g.inC + grp * g.groupIn) * g.inPlane
-                        gemm(split, transA: true, transB: false, m: g.patch, n: hw, k: g.groupOut, a: wg, lda: g.patch,
-                             b: b, ldb: hw, beta: 0, c: dxg, ldc: hw)
-                        continue
-                    }
-                } else {
-                    for (j, i) in images.enumerated() {
-                        let src = dy + (i * g.outC + grp * g.groupOut) * hw
-                        for o in 0..<g.groupOut { (gathered + o * ld + j * hw).update(from: src + o * hw, count: hw) }
-                    }
-                    b = UnsafePointer(gathered)
+                let b = outputGradients(dy, images, group: grp, scratch: gathered, g)
+                if n == 1 && g.isPointwise {
+                    let dxg = dx + (images.lowerBound * g.inC + grp * g.groupIn) * g.inPlane
+                    gemm(split, transA: true, transB: false, m: g.patch, n: hw, k: g.groupOut, a: wg, lda: g.patch,
+                         b: b, ldb: hw, beta: 0, c: dxg, ldc: hw)
+                    continue
                 }
                 gemm(split, transA: true, transB: false, m: g.patch, n: ld, k: g.groupOut, a: wg, lda: g.patch,
                      b: b, ldb: ld, beta: 0, c: col, ldc: ld)
@@ -153,23 +139,8 @@ public enum ConvKernels {
             let n = images.count, hw = g.outPlane, ld = n * hw
             let col = scratch, gathered = scratch + g.patch * ld, out = gathered + g.groupOut * ld
             for grp in 0..<g.groups {
-                // The chunk's im2col matrix and output gradients side by side — or, for one image, read in place.
-                let cols: UnsafePointer<Float>, grads: UnsafePointer<Float>
-                if n == 1 && g.isPointwise {
-                    cols = x + (images.lowerBound * g.inC + grp * g.groupIn) * g.inPlane
-                } else {
-                    packChunk(x, images, group: grp, into: col, g)
-                    cols = UnsafePointer(col)
-                }
-                if n == 1 {
-                    grads = dy + (images.lowerBound * g.outC + grp * g.groupOut) * hw
-                } else {
-                    for (j, i) in images.enumerated() {
-                        let src = dy + (i * g.outC + grp * g.groupOut) * hw
-                        for o in 0..<g.groupOut { (gathered + o * ld + j * hw).update(from: src + o * hw, count: hw) }
-                    }
-                    grads = UnsafePointer(gathered)
-                }
+                let cols = columns(x, images, group: grp, scratch: col, g)
+                let grads = outputGradients(dy, images, group: grp, scratch: gathered, g)
                 gemm(split, transA: false, transB: true, m: g.groupOut, n: g.patch, k: ld, a: grads, lda: ld,
                      b: cols, ldb: ld, beta: 1, c: target + grp * g.groupOut * g.patch, ldc: g.patch)
                 if let fw, let fy {
@@ -214,6 +185,30 @@ public enum ConvKernels {
                 for i in 0..<wCount { dw[i] += src[i] }
             }
         }
+    }
+
+    /// The chunk's im2col matrix `[patch, n·outPlane]` for group `grp`: the input itself for one image of a 1×1
+    /// convolution, else packed into `scratch`.
+    @inline(__always)
+    static func columns(_ x: UnsafePointer<Float>, _ images: Range<Int>, group grp: Int,
+                        scratch: UnsafeMutablePointer<Float>, _ g: ConvGeometry) -> UnsafePointer<Float> {
+        if images.count == 1 && g.isPointwise { return x + (images.lowerBound * g.inC + grp * g.groupIn) * g.inPlane }
+        packChunk(x, images, group: grp, into: scratch, g)
+        return UnsafePointer(scratch)
+    }
+
+    /// The chunk's output gradients `[groupOut, n·outPlane]` for group `grp`: read in place for one image, else
+    /// gathered side by side into `scratch`.
+    @inline(__always)
+    static func outputGradients(_ dy: UnsafePointer<Float>, _ images: Range<Int>, group grp: Int,
+                                scratch: UnsafeMutablePointer<Float>, _ g: ConvGeometry) -> UnsafePointer<Float> {
+        let hw = g.outPlane, ld = images.count * hw
+        if images.count == 1 { return dy + (images.lowerBound * g.outC + grp * g.groupOut) * hw }
+        for (j, i) in images.enumerated() {
+            let src = dy + (i * g.outC + grp * g.groupOut) * hw
+            for o in 0..<g.groupOut { (scratch + o * ld + j * hw).update(from: src + o * hw, count: hw) }
+        }
+        return UnsafePointer(scratch)
     }
 
     /// The im2col matrices of a chunk's images side by side: `col [patch, n·outPlane]` for group `grp`.
