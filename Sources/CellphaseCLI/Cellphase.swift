@@ -8,6 +8,6 @@ struct Cellphase: AsyncParsableCommand {
         abstract: "Learn cell-cycle stages from few labelled microscopy crops; classify cells in milliseconds.",
         subcommands: [ExampleCommand.self, TrainCommand.self, EvaluateCommand.self, CVCommand.self, PredictCommand.self,
                       AnalyzeCommand.self, ServeCommand.self, DataCommand.self, BenchCommand.self,
-                      SGANCommand.self, TransferCommand.self, RunsCommand.self,
+                      SGANCommand.self, SemiCommand.self, TransferCommand.self, RunsCommand.self,
                       PoolCommand.self, SuggestCommand.self, LabelCommand.self, LabelsCommand.self])
 }

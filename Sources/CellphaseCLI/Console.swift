@@ -10,6 +10,8 @@ enum Console {
         let member = e.member.map { "member \($0)  " } ?? ""
         var s = String(format: "%@%@epoch %3d/%d  loss %.4f  acc %5.1f %%", prefix, member, e.epoch, total, e.trainLoss, 100 * e.trainAccuracy)
         if let vl = e.valLoss, let va = e.valAccuracy { s += String(format: "  val_loss %.4f  val_acc %5.1f %%", vl, 100 * va) }
+        if let c = e.confidentFraction { s += String(format: "  confident %4.1f %%", 100 * c) }
+        if let p = e.pseudoLabelAccuracy { s += String(format: "  pseudo_acc %5.1f %%", 100 * p) }
         s += String(format: "  lr %.1e  %.1f s", e.learningRate, e.seconds)
         return s
     }

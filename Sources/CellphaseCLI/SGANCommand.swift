@@ -114,11 +114,7 @@ struct SGANTrainCommand: ParsableCommand {
 
     @OptionGroup var source: DataOptions
     @OptionGroup var preprocess: PreprocessOptions
-    @Option(help: "Labelled images per class.") var labelsPerClass: Int = 80
-    @Option(help: "Unlabelled pool size (default: every image the budget leaves).") var unlabelled: Int?
-    @Flag(help: "Draw the unlabelled pool balanced over classes.") var stratifiedPool = false
-    @Option(help: "A folder of unlabelled crops to use as the pool (instead of the unused labelled images).")
-    var unlabelledDir: String?
+    @OptionGroup var pool: BudgetOptions
     @Option(help: "Use only this fold as the test set (a fold folder name).") var testFold: String?
     @Option(help: "Number of stratified folds when the data has no folds of its own (default 5).") var folds: Int?
     @Flag(help: "Supervised-only baseline: the same discriminator trained on the labels alone.") var baseline = false
@@ -130,8 +126,6 @@ struct SGANTrainCommand: ParsableCommand {
     var json = false
 
     func validate() throws {
-        try OptionCheck.integer(labelsPerClass, "--labels-per-class", 2...1_000_000)
-        try OptionCheck.integer(unlabelled, "--unlabelled", 0...100_000_000)
         try OptionCheck.integer(folds, "--folds", 2...100)
     }
 
@@ -140,11 +134,9 @@ struct SGANTrainCommand: ParsableCommand {
         let options = try sgan.trainingOptions(mode: baseline ? .supervisedOnly : .semiSupervised)
         let data = try source.prepare(settings: PreprocessSettings(side: options.config.imageSize, normalization: .robustSymmetric),
                                       preprocess: preprocess,
-                                      extraUnlabelled: unlabelledDir.map { URL(fileURLWithPath: $0) })
+                                      extraUnlabelled: pool.unlabelledFolder)
         let extra = data.labels.indices.filter { data.labels[$0] < 0 }
-        let labelled = data.labels.indices.filter { data.labels[$0] >= 0 }
-        let allFolds = Experiment.folds(for: data.dataset.subset(labelled), k: folds, seed: sgan.seed)
-            .map { (name: $0.name, rows: $0.rows.map { labelled[$0] }) }
+        let allFolds = Experiment.folds(labelledOf: data, k: folds, seed: sgan.seed)
         var testFolds = allFolds
         if let testFold {
             testFolds = testFolds.filter { $0.name == testFold }
@@ -152,7 +144,7 @@ struct SGANTrainCommand: ParsableCommand {
                 throw ValidationError("--test-fold \(testFold): no such fold in \(source.root.path) (folds: \(data.dataset.folds.joined(separator: ", ")))")
             }
         }
-        let budget = SGANExperiment.BudgetSpec(labelsPerClass: labelsPerClass, unlabelled: unlabelled, stratifiedPool: stratifiedPool)
+        let budget = pool.spec
         var sganRun = SGANRun(options: options, budget: budget)
         sganRun.settingsRows = sgan.settingsRows
         let eta = SGANTimeLeft(folds: testFolds.count, epochs: options.epochs, timeLimit: options.timeLimit)
@@ -160,7 +152,7 @@ struct SGANTrainCommand: ParsableCommand {
         let outcome = try sganRun.run(
             data: data, dataRoot: source.root, allFolds: allFolds, testFolds: testFolds, extra: extra,
             provenance: DataProvenance.of(data, root: source.root, mapping: source.hasMapping ? try source.mapping() : nil),
-            out: URL(fileURLWithPath: out ?? "runs/\(baseline ? "baseline" : "sgan")-l\(labelsPerClass)").standardizedFileURL,
+            out: URL(fileURLWithPath: out ?? "runs/\(baseline ? "baseline" : "sgan")-l\(pool.labelsPerClass)").standardizedFileURL,
             recording: try RunRecording(path: registry, note: Console.note),
             epoch: { i, e in
                 if i != currentFold { currentFold = i; foldStart = Date() }
@@ -175,7 +167,7 @@ struct SGANTrainCommand: ParsableCommand {
         if json {
             var o = try Console.dictionary(summary)
             o["mode"] = options.mode.rawValue
-            o["labels_per_class"] = labelsPerClass
+            o["labels_per_class"] = pool.labelsPerClass
             o["seconds"] = seconds
             o["fold_names"] = runs.map(\.name)
             o["fold_seconds"] = runs.map(\.result.seconds)
@@ -187,7 +179,7 @@ struct SGANTrainCommand: ParsableCommand {
             print(try Console.json(object: o))
         } else {
             print(String(format: "%@, %d labels per class: accuracy %.1f ± %.1f %%, balanced %.1f ± %.1f %%, macro F1 %.3f, %d folds, %.0f s",
-                         baseline ? "baseline" : "SGAN", labelsPerClass, 100 * summary.accuracy.mean, 100 * (summary.accuracy.std ?? 0),
+                         baseline ? "baseline" : "SGAN", pool.labelsPerClass, 100 * summary.accuracy.mean, 100 * (summary.accuracy.std ?? 0),
                          100 * summary.balancedAccuracy.mean, 100 * (summary.balancedAccuracy.std ?? 0), summary.macroF1.mean,
                          summary.folds, seconds))
             print("report: \(reportURL.path)")

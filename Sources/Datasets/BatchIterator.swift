@@ -71,6 +71,8 @@ public final class BatchIterator: IteratorProtocol, Sequence, @unchecked Sendabl
                             AcquisitionAugmentation.apply(acquisition.draw(using: &g), to: to, channels: p.channels,
                                                           width: p.side, height: p.side, range: p.range, using: &g)
                         }
+                        a.cutout?.apply(to: to, channels: p.channels, width: p.side, height: p.side,
+                                        fill: p.range.lowerBound, using: &g)
                     } else {
                         _ = to.initialize(from: from)
                     }

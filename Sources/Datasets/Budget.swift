@@ -63,3 +63,46 @@ public enum Budget {
         return BudgetDraw(labelled: labelled.sorted(), unlabelled: pool.sorted(), heldOut: cands.filter { !used.contains($0) }.sorted())
     }
 }
+
+/// One test fold's share of a label budget: the labelled crops to train on, the labelled crops held out for validation
+/// (the paper's stratified 20 % of the budget), and the unlabelled pool.
+public struct FoldBudget: Sendable, Hashable {
+    public var labelled: [Int]
+    public var validation: [Int]
+    public var unlabelled: [Int]
+
+    public init(labelled: [Int], validation: [Int], unlabelled: [Int]) {
+        self.labelled = labelled; self.validation = validation; self.unlabelled = unlabelled
+    }
+}
+
+extension Budget {
+    /// Draws a fold's budget from its training rows (*Semi supervised GAN for smart microscopy, fast and data
+    /// efficient cell cycle classification*, section 5): `perClass` labelled crops of every class, the pool from
+    /// what they leave (`unlabelled` of them, or all; balanced over classes when `stratifiedPool`) — or, when
+    /// `extraUnlabelled` rows (crops without labels) are given, the pool from those — then a stratified
+    /// `paperValidationFraction` of the labelled crops for validation. Used by `sgan train`, `sgan grid` and
+    /// `semi train` alike, so every method of a comparison sees the same crops.
+    public static func forFold(labels: [Int], classNames: [String], trainRows: [Int], extraUnlabelled: [Int] = [],
+                               perClass: Int, unlabelled: Int?, stratifiedPool: Bool, seed: UInt64) throws -> FoldBudget {
+        let labelledCandidates = trainRows.filter { labels[$0] >= 0 }
+        let draw: BudgetDraw
+        if extraUnlabelled.isEmpty {
+            let available = labelledCandidates.count - perClass * Set(labelledCandidates.map { labels[$0] }).count
+            draw = try Budget.draw(labels: labels, classNames: classNames, from: trainRows, perClass: perClass,
+                                   unlabelled: unlabelled ?? max(0, available), stratifiedPool: stratifiedPool, seed: seed)
+        } else {
+            var d = try Budget.draw(labels: labels, classNames: classNames, from: labelledCandidates, perClass: perClass, seed: seed)
+            var g = SeededGenerator(seed: seed, stream: 3)
+            let pool = g.shuffled(extraUnlabelled)
+            if let n = unlabelled, n > pool.count {
+                throw DatasetError.poolTooSmall(available: pool.count, requested: n, detail: "unlabelled folder")
+            }
+            d.unlabelled = Array(pool.prefix(unlabelled ?? pool.count)).sorted()
+            draw = d
+        }
+        let split = Splitter.stratified(labels: labels, groups: nil, indices: draw.labelled, train: 1 - paperValidationFraction,
+                                        validation: paperValidationFraction, test: 0, seed: seed)
+        return FoldBudget(labelled: split.train, validation: split.validation, unlabelled: draw.unlabelled)
+    }
+}

@@ -24,6 +24,8 @@ public struct AugmentationSettings: Sendable, Hashable, Codable {
     /// Blur, noise and coarse grey levels after the geometric transform (`AcquisitionAugmentation`); nil for none
     /// (the paper's recipe, and every bundle written before it existed).
     public var acquisition: AcquisitionAugmentation?
+    /// One square cleared to the background after everything else (`Cutout`); nil for none.
+    public var cutout: Cutout?
 
     public init(rotationDegrees: Double = 30, horizontalFlip: Bool = true, verticalFlip: Bool = true,
                 translation: Double = 0.1, zoom: ClosedRange<Double> = 0.9...1.1,
@@ -38,6 +40,23 @@ public struct AugmentationSettings: Sendable, Hashable, Codable {
     public static let acquisition: AugmentationSettings = {
         var a = AugmentationSettings()
         a.acquisition = .microscopes
+        return a
+    }()
+    /// The strong view of consistency training (FixMatch, Sohn et al. 2020; `ConsistencyTraining`): any orientation,
+    /// larger shifts, zooms and gains than `.paper`, the changes of another microscope (blur, noise, grey levels) and
+    /// a cutout of up to half the crop — strong enough that a model must know the stage to give the same call as on
+    /// the weak view, never so strong that the stage is gone (a nucleus has no orientation).
+    public static let strong: AugmentationSettings = {
+        var a = AugmentationSettings(rotationDegrees: 180, translation: 0.15, zoom: 0.8...1.2, brightness: 0.7...1.4)
+        a.acquisition = .microscopes
+        a.cutout = .fixMatch
+        return a
+    }()
+    /// `.strong` without the changes of another microscope (blur, noise, grey levels — they change the chromatin
+    /// texture that tells prophase from interphase) and with a smaller cutout (up to 30 % of the crop's side).
+    public static let strongGeometric: AugmentationSettings = {
+        var a = AugmentationSettings(rotationDegrees: 180, translation: 0.15, zoom: 0.8...1.2, brightness: 0.7...1.4)
+        a.cutout = Cutout(side: 0...0.3)
         return a
     }()
     /// Identity.

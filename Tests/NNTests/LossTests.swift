@@ -35,6 +35,30 @@ final class LossTests: XCTestCase {
         XCTAssertTrue(l.isFinite)
     }
 
+    func testPerSampleWeightsAreSummedAndZeroDropsASample() {
+        let z = Tensor(shape: [3, 2], values: [0, Float(log(3.0)), 1, 1, 5, -5])
+        // Σ wᵢ lᵢ: the third sample (weight 0) has a huge loss and must not count, in value or gradient.
+        let l = sparseCrossEntropy(logits: Variable(z), labels: [1, 0, 1], sampleWeights: [0.5, 2, 0]).value.scalar
+        XCTAssertEqual(Double(l), 0.5 * -log(0.75) + 2 * -log(0.5), accuracy: 1e-5)
+        let tape = Tape()
+        let v = tape.watch(z)
+        let g = tape.backward(sparseCrossEntropy(logits: v, labels: [1, 0, 1], sampleWeights: [0.5, 2, 0]))[v]!
+        let want: [Float] = [0.5 * 0.25, 0.5 * (0.75 - 1), 2 * (0.5 - 1), 2 * 0.5, 0, 0]
+        for i in 0..<6 { XCTAssertEqual(g.data[i], want[i], accuracy: 1e-6) }
+        for (n, k) in [(1, 1), (2, 7), (5, 3), (9, 4)] {
+            let z = randomTensor([n, k], seed: UInt64(n * 31 + k), low: -3, high: 3)
+            let labels = (0..<n).map { ($0 * 5 + 1) % k }
+            let w = (0..<n).map { $0 % 3 == 2 ? 0 : Float($0 + 1) * 0.3 }
+            checkGradients([z]) { sparseCrossEntropy(logits: $0[0], labels: labels, sampleWeights: w) }
+        }
+        // The class-weighted mean is the per-sample form with wᵢ = classWeights[yᵢ] / Σ.
+        let zz = randomTensor([6, 3], seed: 4, low: -2, high: 2), labels = [0, 2, 1, 1, 0, 2], cw: [Float] = [1, 2, 0.5]
+        let total = labels.reduce(Float(0)) { $0 + cw[$1] }
+        XCTAssertEqual(sparseCrossEntropy(logits: Variable(zz), labels: labels, classWeights: cw).value.scalar,
+                       sparseCrossEntropy(logits: Variable(zz), labels: labels, sampleWeights: labels.map { cw[$0] / total }).value.scalar,
+                       accuracy: 1e-6)
+    }
+
     func testBinaryCrossEntropyWithLogits() {
         let z = Tensor(shape: [3], values: [0, 2, -1]), t = Tensor(shape: [3], values: [1, 0, 0.25])
         func bce(_ z: Double, _ t: Double) -> Double {

@@ -15,24 +15,34 @@ import Engine
 public func sparseCrossEntropy(logits: Variable, labels: [Int], classWeights: [Float]? = nil) -> Variable {
     precondition(logits.shape.count == 2 && logits.shape[0] == labels.count,
                  "sparseCrossEntropy: logits \(logits.shape) for \(labels.count) labels")
-    let n = logits.shape[0], k = logits.shape[1]
+    let k = logits.shape[1]
     if let w = classWeights { precondition(w.count == k, "\(w.count) class weights for \(k) classes") }
+    for y in labels { precondition(y >= 0 && y < k, "label \(y) outside 0..<\(k)") }
+    let weights = labels.map { classWeights?[$0] ?? 1 }
+    let total = weights.reduce(0, +)
+    precondition(total > 0, "sparseCrossEntropy: the samples' class weights sum to \(total)")
+    return sparseCrossEntropy(logits: logits, labels: labels, sampleWeights: weights.map { $0 / total })
+}
+
+/// Σᵢ wᵢ · (logsumexp(zᵢ) − zᵢ[yᵢ]) on logits `[N, K]`: the cross-entropy of each sample weighted by its own
+/// `sampleWeights[i]` and **summed** (the caller chooses the normalisation). Weight 0 drops a sample, so one call
+/// can hold differently normalised parts: the labelled and pseudo-labelled halves of a consistency batch
+/// (`ConsistencyTraining`). Gradient: `wᵢ · (softmax(zᵢ) − onehot(yᵢ))`.
+public func sparseCrossEntropy(logits: Variable, labels: [Int], sampleWeights weights: [Float]) -> Variable {
+    precondition(logits.shape.count == 2 && logits.shape[0] == labels.count && weights.count == labels.count,
+                 "sparseCrossEntropy: logits \(logits.shape) for \(labels.count) labels and \(weights.count) weights")
+    let n = logits.shape[0], k = logits.shape[1]
     for y in labels { precondition(y >= 0 && y < k, "label \(y) outside 0..<\(k)") }
     let z = logits.value
     var logp = Tensor(uninitializedShape: [n, k])
     SoftmaxKernels.softmax(z.data, rows: n, k: k, log: true, into: logp.mutableData())
-    let weights = labels.map { classWeights?[$0] ?? 1 }
-    let total = weights.reduce(0, +)
-    precondition(total > 0, "sparseCrossEntropy: the samples' class weights sum to \(total)")
     var loss = 0.0
-    for i in 0..<n { loss -= Double(weights[i]) * Double(logp.data[i * k + labels[i]]) }
-    let value = Tensor(scalar: Float(loss / Double(total)))
-    return Variable.record(value, inputs: [logits]) { g, _ in
+    for i in 0..<n where weights[i] != 0 { loss -= Double(weights[i]) * Double(logp.data[i * k + labels[i]]) }
+    return Variable.record(Tensor(scalar: Float(loss)), inputs: [logits]) { g, _ in
         var dz = Tensor(uninitializedShape: [n, k])
         let d = dz.mutableData(), lp = logp.data
-        let gs = g.scalar / total
         for i in 0..<n {
-            let s = gs * weights[i]
+            let s = g.scalar * weights[i]
             for j in 0..<k { d[i * k + j] = s * expf(lp[i * k + j]) }
             d[i * k + labels[i]] -= s
         }

@@ -28,6 +28,19 @@ public struct CrossValidationRun {
     public var recording: RunRecording?
     /// The data fingerprint stored with each recorded fold.
     public var fingerprint: String?
+    /// A label budget per fold (`semi train`): each fold trains on N labels per class drawn from its training folds
+    /// and, with `ConsistencyTraining` in the options, on the unlabelled pool they leave (or `extraUnlabelled`); nil
+    /// trains on every label of the training folds.
+    public var budget: SGANExperiment.BudgetSpec?
+    public var extraUnlabelled: [Int] = []
+    /// Test only these folds (nil: every fold); each keeps the seed it has in a full run.
+    public var testFolds: Set<String>?
+    /// The registry's kind of each fold: `cv`, or `semi` / `semi-baseline` for `semi train`.
+    public var kind = "cv"
+    /// The report's title (default: "cellphase cv — <models>").
+    public var title: String?
+    /// Writes each fold's model as a bundle, `<out>/<fold>/<architecture>.cellphase`, with this provenance.
+    public var bundles: DataProvenance?
 
     /// What the registry stores as one fold's configuration.
     public struct FoldConfig: Encodable {
@@ -36,8 +49,11 @@ public struct CrossValidationRun {
         public var validationFraction: Double, preprocessing: String, augmentation: Bool, seed: UInt64
         /// Models averaged per fold (`Ensemble`; 1 for a single model).
         public var members: Int = 1
+        /// `semi train`: the label budget and the consistency settings (nil: all labels / supervised only).
+        public var budget: SGANExperiment.BudgetSpec?
+        public var consistency: ConsistencyTraining?
         enum CodingKeys: String, CodingKey {
-            case architecture, fold, epochs, schedule, monitor, preprocessing, augmentation, seed, members
+            case architecture, fold, epochs, schedule, monitor, preprocessing, augmentation, seed, members, budget, consistency
             case batchSize = "batch_size", learningRate = "learning_rate", validationFraction = "validation_fraction"
         }
     }
@@ -57,19 +73,30 @@ public struct CrossValidationRun {
             let t0 = Date()
             var o = options(name)
             o.log = TrainingLog(url: out.appendingPathComponent("\(name).jsonl"))
+            let keep: Experiment.FoldModelSink? = bundles.map { provenance in { model, config, result, fold in
+                let dir = out.appendingPathComponent(fold.name)
+                try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+                let info = Experiment.bundleInfo(config, data: data, options: o, result: result, provenance: provenance,
+                                                 counts: (fold.trainCount, fold.validationCount, fold.testCount),
+                                                 test: fold.report, calibration: fold.calibration, initWeights: initWeights)
+                try ModelBundle.save(model: model, info: info, to: Self.bundleURL(out: out, fold: fold.name, architecture: name))
+            } }
             let (summary, foldResults) = try Experiment.crossValidate(
                 architecture: name, data: data, folds: folds, options: o, validationFraction: validationFraction,
-                initWeights: initWeights, eachFold: { f, train in
+                budget: budget, extraUnlabelled: extraUnlabelled, testFolds: testFolds, initWeights: initWeights, keepModel: keep, eachFold: { f, train in
                     guard let recording else { return try train { _ in } }
                     let config = FoldConfig(architecture: name, fold: folds[f].name, epochs: o.epochs, batchSize: o.batchSize,
                                             learningRate: o.learningRate, schedule: o.schedule.name, monitor: o.monitor.rawValue,
                                             validationFraction: validationFraction, preprocessing: data.settings.key,
                                             augmentation: o.augmentation != nil, seed: Experiment.foldSeed(o.seed, fold: f),
-                                            members: max(1, o.members))
-                    return try recording.record(kind: "cv", key: "\(name)/\(folds[f].name)", group: "cv:\(out.path)", config: config,
+                                            members: max(1, o.members), budget: budget, consistency: o.consistency)
+                    let key = ([name] + (budget.map { [$0.key] } ?? []) + [folds[f].name]).joined(separator: "/")
+                    return try recording.record(kind: kind, key: key, group: "\(kind):\(out.path)", config: config,
                                                 seed: config.seed, fingerprint: fingerprint) { log in
                         let r = try train { try log.epoch($0) }
-                        return (r, .init(metrics: r.report, seconds: r.seconds, bundle: nil, report: out.appendingPathComponent("report.html")))
+                        return (r, .init(metrics: r.report, seconds: r.seconds,
+                                         bundle: bundles == nil ? nil : Self.bundleURL(out: out, fold: r.name, architecture: name),
+                                         report: out.appendingPathComponent("report.html")))
                     }
                 },
                 progress: { f, e in progress(m, f, e) },
@@ -99,11 +126,21 @@ public struct CrossValidationRun {
         return (results, reportURL)
     }
 
+    /// Where `bundles` writes a fold's model.
+    public static func bundleURL(out: URL, fold: String, architecture: String) -> URL {
+        out.appendingPathComponent(fold).appendingPathComponent("\(architecture).\(ModelBundle.fileExtension)")
+    }
+
     /// The CV summary of each model, the comparison plot, the first fold's curves.
     func report(_ results: [ModelResult], data: PreparedDataset, folds: Int, foldsNote: String, dataRoot: URL) -> HTMLReport {
-        var c = RunReportContents(title: "cellphase cv — \(architectures.joined(separator: ", "))")
+        var c = RunReportContents(title: title ?? "cellphase cv — \(architectures.joined(separator: ", "))")
         c.classCounts = data.dataset.classes.map { ($0, data.dataset.classCounts[$0] ?? 0) }
         c.dataNote = "\(dataRoot.path): \(folds) folds (\(foldsNote))."
+        if let budget, let r = results.first {
+            c.dataNote! += " Label budget \(budget.labelsPerClass) per class: " + r.folds.map {
+                "\($0.name): \($0.trainCount) labelled for training, \($0.validationCount) validation, \($0.unlabelledCount) unlabelled, \($0.testCount) test"
+            }.joined(separator: "; ") + "."
+        }
         c.settings = [("models", architectures.joined(separator: ", "))] + settingsRows
             + results.map { ("time \($0.name)", String(format: "%.0f s (%.0f s per fold)", $0.seconds, $0.seconds / Double(folds))) }
         c.crossValidation = results[0].summary

@@ -25,6 +25,7 @@ public struct RunRecording {
         public func epoch(_ r: EpochRecord) throws {
             var v = ["train_loss": r.trainLoss, "train_accuracy": r.trainAccuracy, "learning_rate": r.learningRate, "seconds": r.seconds]
             v["val_loss"] = r.valLoss; v["val_accuracy"] = r.valAccuracy
+            v["confident_fraction"] = r.confidentFraction; v["pseudo_label_accuracy"] = r.pseudoLabelAccuracy
             try registry.appendEpoch(run: id, epoch: r.epoch, values: v.filter { $0.value.isFinite })
         }
         public func checkpoint(_ e: SGANTraining.Epoch, _ url: URL) throws {

@@ -57,15 +57,9 @@ public struct TrainingRun {
         }
         var test: EvaluationReport?, probabilities: [[Float]] = []
         if !split.test.isEmpty { (test, probabilities) = try Experiment.evaluate(model, data: data, rows: split.test) }
-        let training = TrainingSummary(
-            epochsRun: result.history.count, bestEpoch: result.bestEpoch, stoppedEarly: result.stoppedEarly,
-            seconds: result.seconds, batchSize: options.batchSize, learningRate: Double(options.learningRate),
-            schedule: options.schedule.name, monitor: options.monitor.rawValue, trainImages: split.train.count,
-            validationImages: split.validation.count, testImages: split.test.count, initWeights: initWeights?.path)
-        let info = BundleInfo(model: built, classes: data.dataset.classes, preprocessing: data.settings,
-                              augmentation: options.augmentation, data: provenance, seed: options.seed,
-                              training: training, testMetrics: test, cropFraming: CropFraming.measure(data),
-                              calibration: calibration)
+        let info = Experiment.bundleInfo(built, data: data, options: options, result: result, provenance: provenance,
+                                         counts: (split.train.count, split.validation.count, split.test.count), test: test,
+                                         calibration: calibration, initWeights: initWeights)
         let bundleURL = out.appendingPathComponent("\(config.architecture).\(ModelBundle.fileExtension)")
         let saved = try ModelBundle.save(model: model, info: info, to: bundleURL)
 

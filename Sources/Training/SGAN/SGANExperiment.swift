@@ -50,34 +50,16 @@ public enum SGANExperiment {
                                extraUnlabelled: [Int] = [], budget: BudgetSpec, options: SGANTraining.Options,
                                checkpoints: URL? = nil, onEpoch: (SGANTraining.Epoch) throws -> Void = { _ in },
                                onCheckpoint: (SGANTraining.Epoch, URL) throws -> Void = { _, _ in }) throws -> FoldRun {
-        let labelledCandidates = trainRows.filter { data.labels[$0] >= 0 }
-        let draw: BudgetDraw
-        if extraUnlabelled.isEmpty {
-            let available = labelledCandidates.count - budget.labelsPerClass * Set(labelledCandidates.map { data.labels[$0] }).count
-            draw = try Budget.draw(labels: data.labels, classNames: data.dataset.classes, from: trainRows,
-                                   perClass: budget.labelsPerClass, unlabelled: budget.unlabelled ?? max(0, available),
+        let b = try Budget.forFold(labels: data.labels, classNames: data.dataset.classes, trainRows: trainRows,
+                                   extraUnlabelled: extraUnlabelled, perClass: budget.labelsPerClass, unlabelled: budget.unlabelled,
                                    stratifiedPool: budget.stratifiedPool, seed: options.seed)
-        } else {
-            var d = try Budget.draw(labels: data.labels, classNames: data.dataset.classes, from: labelledCandidates,
-                                    perClass: budget.labelsPerClass, seed: options.seed)
-            var g = SeededGenerator(seed: options.seed, stream: 3)
-            let pool = g.shuffled(extraUnlabelled)
-            if let n = budget.unlabelled, n > pool.count {
-                throw DatasetError.poolTooSmall(available: pool.count, requested: n, detail: "unlabelled folder")
-            }
-            d.unlabelled = Array(pool.prefix(budget.unlabelled ?? pool.count)).sorted()
-            draw = d
-        }
-        let split = Splitter.stratified(labels: data.labels, groups: nil, indices: draw.labelled,
-                                        train: 1 - Budget.paperValidationFraction,
-                                        validation: Budget.paperValidationFraction, test: 0, seed: options.seed)
+        let semi = options.mode == .semiSupervised
         let result = try SGANTraining(options: options).fit(
-            data: data, labelled: split.train, unlabelled: options.mode == .semiSupervised ? draw.unlabelled : [],
-            validation: split.validation, checkpoints: checkpoints, onEpoch: onEpoch, onCheckpoint: onCheckpoint)
+            data: data, labelled: b.labelled, unlabelled: semi ? b.unlabelled : [],
+            validation: b.validation, checkpoints: checkpoints, onEpoch: onEpoch, onCheckpoint: onCheckpoint)
         let (report, probabilities) = try Experiment.evaluate(result.discriminator, data: data, rows: testRows)
         return FoldRun(name: name, report: report, probabilities: probabilities, testRows: testRows, result: result,
-                       labelledRows: split.train, validationRows: split.validation,
-                       unlabelledRows: options.mode == .semiSupervised ? draw.unlabelled : [])
+                       labelledRows: b.labelled, validationRows: b.validation, unlabelledRows: semi ? b.unlabelled : [])
     }
 
     /// Writes a fold's discriminator as a model bundle (architecture "sgan", usable by evaluate/predict/analyze/

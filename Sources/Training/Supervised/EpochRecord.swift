@@ -15,10 +15,15 @@ public struct EpochRecord: Sendable, Hashable, Codable {
     public var seconds: Double
     /// Which member of an ensemble (`Ensemble`, 1-based) this epoch trained; nil for a single model.
     public var member: Int?
+    /// Consistency training (`ConsistencyTraining`): the share of unlabelled crops confident enough to train on, and
+    /// how many of those pseudo-labels were right where the pool's labels are known (a diagnostic).
+    public var confidentFraction: Double?
+    public var pseudoLabelAccuracy: Double?
 
     enum CodingKeys: String, CodingKey {
         case epoch, trainLoss = "train_loss", trainAccuracy = "train_accuracy", valLoss = "val_loss"
         case valAccuracy = "val_accuracy", learningRate = "learning_rate", seconds, member
+        case confidentFraction = "confident_fraction", pseudoLabelAccuracy = "pseudo_label_accuracy"
     }
 
     public init(epoch: Int, trainLoss: Double, trainAccuracy: Double, valLoss: Double? = nil,
@@ -41,6 +46,8 @@ public struct EpochRecord: Sendable, Hashable, Codable {
         try c.encode(finite(learningRate), forKey: .learningRate)
         try c.encode(finite(seconds), forKey: .seconds)
         try c.encodeIfPresent(member, forKey: .member)
+        try c.encodeIfPresent(confidentFraction, forKey: .confidentFraction)
+        try c.encodeIfPresent(pseudoLabelAccuracy, forKey: .pseudoLabelAccuracy)
     }
 
     public init(from decoder: Decoder) throws {
@@ -53,5 +60,7 @@ public struct EpochRecord: Sendable, Hashable, Codable {
         learningRate = try c.decodeIfPresent(Double.self, forKey: .learningRate) ?? .nan
         seconds = try c.decodeIfPresent(Double.self, forKey: .seconds) ?? .nan
         member = try c.decodeIfPresent(Int.self, forKey: .member)
+        confidentFraction = try c.decodeIfPresent(Double.self, forKey: .confidentFraction)
+        pseudoLabelAccuracy = try c.decodeIfPresent(Double.self, forKey: .pseudoLabelAccuracy)
     }
 }

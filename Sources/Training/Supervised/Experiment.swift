@@ -25,7 +25,7 @@ public enum Experiment {
     /// single model of the same seed), and returns their `Ensemble`; the result is member 1's curves and best epoch
     /// with every member's seconds (`trainedConfig` names what was built).
     public static func train(_ config: ModelConfig, data: PreparedDataset, train: [Int], validation: [Int],
-                             options: SupervisedTrainer.Options, initWeights: URL? = nil,
+                             unlabelled: [Int] = [], options: SupervisedTrainer.Options, initWeights: URL? = nil,
                              progress: (EpochRecord) -> Void = { _ in }) throws -> (model: Module, result: SupervisedTrainer.Result) {
         let count = max(1, options.members)
         var models: [Module] = [], first: SupervisedTrainer.Result?, seconds = 0.0
@@ -36,7 +36,7 @@ public enum Experiment {
             let model = try ModelRegistry.make(config, seed: o.seed)
             if let initWeights { try ModelRegistry.loadPretrained(initWeights, into: model, config: config) }
             let result = try SupervisedTrainer(options: o).fit(model, data: data, train: train, validation: validation,
-                                                               progress: progress)
+                                                               unlabelled: unlabelled, progress: progress)
             models.append(model)
             first = first ?? result
             seconds += result.seconds
@@ -55,6 +55,21 @@ public enum Experiment {
     /// The training seed of ensemble member `m` (0-based) of a run seeded `seed` (member 0 keeps `seed`; spaced by 100
     /// so up to `Ensemble.memberCounts` members stay clear of the next fold's seeds, `foldSeed`).
     public static func memberSeed(_ seed: UInt64, member m: Int) -> UInt64 { seed &+ UInt64(m) &* 100 }
+
+    /// What a bundle records about a trained model (`ModelBundle.save`): the configuration it was built with, the
+    /// data's classes and preprocessing, how it was trained, its test figures and calibration.
+    public static func bundleInfo(_ config: ModelConfig, data: PreparedDataset, options: SupervisedTrainer.Options,
+                                  result: SupervisedTrainer.Result, provenance: DataProvenance?, counts: (train: Int, validation: Int, test: Int),
+                                  test: EvaluationReport?, calibration: Calibration?, initWeights: URL?) -> BundleInfo {
+        let training = TrainingSummary(
+            epochsRun: result.history.count, bestEpoch: result.bestEpoch, stoppedEarly: result.stoppedEarly,
+            seconds: result.seconds, batchSize: options.batchSize, learningRate: Double(options.learningRate),
+            schedule: options.schedule.name, monitor: options.monitor.rawValue, trainImages: counts.train,
+            validationImages: counts.validation, testImages: counts.test, initWeights: initWeights?.path)
+        return BundleInfo(model: config, classes: data.dataset.classes, preprocessing: data.settings,
+                          augmentation: options.augmentation, data: provenance, seed: options.seed, training: training,
+                          testMetrics: test, cropFraming: CropFraming.measure(data), calibration: calibration)
+    }
 
     /// Metrics of `model` on `rows` (probabilities kept for ROC curves).
     public static func evaluate(_ model: Module, data: PreparedDataset, rows: [Int], classes: [String]? = nil) throws
@@ -103,6 +118,8 @@ public enum Experiment {
         public var bestEpoch: Int?
         public var seconds: Double
         public var trainCount: Int, validationCount: Int, testCount: Int
+        /// Unlabelled crops the fold trained on (`ConsistencyTraining`; 0 for supervised training).
+        public var unlabelledCount = 0
         /// The inference levers on the same model (`InferenceLevers`), when measured: the temperature fit on the
         /// fold's validation split, test-time augmentation over the 8 symmetries (calibrated when there is a
         /// temperature; the arg-max does not depend on it), and the test ECE of each.
@@ -121,22 +138,28 @@ public enum Experiment {
     /// Trains one fold's model (test rows untouched) and measures it on `test`: plain, calibrated on `validation`, and
     /// with test-time augmentation when `inferenceLevers`.
     static func foldResult(name: String, config: ModelConfig, data: PreparedDataset, train: [Int], validation: [Int],
-                           test: [Int], options: SupervisedTrainer.Options, initWeights: URL?, inferenceLevers: Bool,
-                           progress: (EpochRecord) -> Void) throws -> FoldResult {
+                           unlabelled: [Int], test: [Int], options: SupervisedTrainer.Options, initWeights: URL?,
+                           inferenceLevers: Bool, keepModel: FoldModelSink?, progress: (EpochRecord) -> Void) throws -> FoldResult {
         let t0 = Date()
-        let (model, result) = try self.train(config, data: data, train: train, validation: validation, options: options,
-                                             initWeights: initWeights, progress: progress)
+        let (model, result) = try self.train(config, data: data, train: train, validation: validation, unlabelled: unlabelled,
+                                             options: options, initWeights: initWeights, progress: progress)
         let (report, plain) = try evaluate(model, data: data, rows: test)
         var fold = FoldResult(name: name, report: report, history: result.history, bestEpoch: result.bestEpoch, seconds: 0,
                               trainCount: train.count, validationCount: validation.count, testCount: test.count)
+        fold.unlabelledCount = options.consistency == nil ? 0 : unlabelled.count
         if let ensemble = model as? Ensemble {
             fold.memberReports = try ensemble.members.map { try evaluate($0, data: data, rows: test).report }
         }
         try measureLevers(model, config: trainedConfig(config, options: options), data: data, validation: validation,
                           test: test, plain: plain, inferenceLevers: inferenceLevers, into: &fold)
         fold.seconds = Date().timeIntervalSince(t0)
+        try keepModel?(model, trainedConfig(config, options: options), result, fold)
         return fold
     }
+
+    /// Receives each fold's trained model, its configuration, its training result and its test figures (to write a
+    /// bundle per fold, as `semi train` does).
+    public typealias FoldModelSink = (Module, ModelConfig, SupervisedTrainer.Result, FoldResult) throws -> Void
 
     /// Keeps a fold's test truth and plain probabilities (`plain`, from `evaluate`) and, with `inferenceLevers`,
     /// measures the temperature fit on `validation` and test-time augmentation through `Classifier` on the same model
@@ -168,6 +191,13 @@ public enum Experiment {
         folds(for: data.dataset, k: k, seed: seed)
     }
 
+    /// The test folds of the labelled rows of `data` (rows of crops without labels, from an unlabelled folder, are in
+    /// none), as rows of `data`.
+    public static func folds(labelledOf data: PreparedDataset, k: Int?, seed: UInt64) -> [(name: String, rows: [Int])] {
+        let labelled = data.labels.indices.filter { data.labels[$0] >= 0 }
+        return folds(for: data.dataset.subset(labelled), k: k, seed: seed).map { (name: $0.name, rows: $0.rows.map { labelled[$0] }) }
+    }
+
     /// The test folds of a dataset (see the `PreparedDataset` form).
     public static func folds(for dataset: Dataset, k: Int?, seed: UInt64) -> [(name: String, rows: [Int])] {
         let own = Splitter.authorsFolds(dataset)
@@ -189,29 +219,45 @@ public enum Experiment {
     /// for early stopping and the best-epoch checkpoint, train a fresh model (or `options.members` of them, averaged).
     /// With `inferenceLevers` each fold also measures calibration and test-time augmentation on its model (paired:
     /// same weights, same test crops; `InferenceLevers`).
+    ///
+    /// With a label `budget`, each fold trains instead on the budget drawn from its training folds (`Budget.forFold`:
+    /// N labels per class, 20 % of them validating, the pool — or the `extraUnlabelled` rows — unlabelled, used when
+    /// `options.consistency` is set), as `semi train` does; `keepModel` receives each fold's model. `testFolds` names
+    /// the folds to test (nil: all); the others still train, with the seeds they have in a full run.
     public static func crossValidate(architecture: String, data: PreparedDataset, folds: [(name: String, rows: [Int])],
                                      options: SupervisedTrainer.Options, validationFraction: Double = 0.15,
-                                     initWeights: URL? = nil, inferenceLevers: Bool = true,
+                                     budget: SGANExperiment.BudgetSpec? = nil, extraUnlabelled: [Int] = [],
+                                     testFolds: Set<String>? = nil,
+                                     initWeights: URL? = nil, inferenceLevers: Bool = true, keepModel: FoldModelSink? = nil,
                                      eachFold: FoldWrapper = { _, train in try train { _ in } },
                                      progress: (_ fold: Int, _ epoch: EpochRecord) -> Void = { _, _ in },
                                      foldDone: (FoldResult) -> Void = { _ in }) throws
         -> (summary: CrossValidationSummary, folds: [FoldResult]) {
         let config = try config(architecture: architecture, data: data)
         var results: [FoldResult] = []
-        for (i, split) in Splitter.crossValidation(folds.map(\.rows)).enumerated() {
-            let inner = Splitter.stratified(labels: data.labels, groups: nil, indices: split.train,
-                                            train: 1 - validationFraction, validation: validationFraction, test: 0,
-                                            seed: options.seed &+ UInt64(i))
+        for (i, split) in Splitter.crossValidation(folds.map(\.rows)).enumerated()
+            where testFolds?.contains(folds[i].name) ?? true {
             var o = options
             o.seed = foldSeed(options.seed, fold: i)
+            let inner: FoldBudget
+            if let budget {
+                inner = try Budget.forFold(labels: data.labels, classNames: data.dataset.classes, trainRows: split.train,
+                                           extraUnlabelled: extraUnlabelled, perClass: budget.labelsPerClass,
+                                           unlabelled: budget.unlabelled, stratifiedPool: budget.stratifiedPool, seed: o.seed)
+            } else {
+                let s = Splitter.stratified(labels: data.labels, groups: nil, indices: split.train,
+                                            train: 1 - validationFraction, validation: validationFraction, test: 0,
+                                            seed: options.seed &+ UInt64(i))
+                inner = FoldBudget(labelled: s.train, validation: s.validation, unlabelled: extraUnlabelled)
+            }
             o.log = options.log.map { TrainingLog(url: $0.url.deletingPathExtension()
                 .appendingPathExtension("fold\(i + 1).jsonl"), format: $0.format) }
             if let url = o.log?.url { try? FileManager.default.removeItem(at: url) }  // a fresh log per run
             let fold = try withoutActuallyEscaping(progress) { progress in try eachFold(i) { sink in
                 var failure: (any Error)?
-                let r = try foldResult(name: folds[i].name, config: config, data: data, train: inner.train,
-                                       validation: inner.validation, test: split.test, options: o, initWeights: initWeights,
-                                       inferenceLevers: inferenceLevers) { e in
+                let r = try foldResult(name: folds[i].name, config: config, data: data, train: inner.labelled,
+                                       validation: inner.validation, unlabelled: inner.unlabelled, test: split.test, options: o,
+                                       initWeights: initWeights, inferenceLevers: inferenceLevers, keepModel: keepModel) { e in
                     if failure == nil { do { try sink(e) } catch { failure = error } }
                     progress(i, e)
                 }

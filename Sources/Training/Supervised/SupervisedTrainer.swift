@@ -97,6 +97,9 @@ public struct SupervisedTrainer {
         public var mixing: BatchMixing?
         /// The ensemble member (1-based) this run trains, written into every epoch record; nil for a single model.
         public var member: Int?
+        /// Semi-supervised consistency training on the unlabelled rows `fit` is given (`ConsistencyTraining`,
+        /// FixMatch); nil, or no unlabelled rows, trains on the labels alone.
+        public var consistency: ConsistencyTraining?
         public init() {}
     }
 
@@ -114,10 +117,11 @@ public struct SupervisedTrainer {
     public init(options: Options) { self.options = options }
 
     /// Trains `model` on `train` rows of `data`, validating on `validation` rows after each epoch, and restores the
-    /// best validation epoch's parameters (weights and batch-norm statistics) at the end. `progress` is called
-    /// after each epoch.
+    /// best validation epoch's parameters (weights and batch-norm statistics) at the end. With
+    /// `options.consistency`, the `unlabelled` rows (their labels, if any, unused) join every step (FixMatch).
+    /// `progress` is called after each epoch.
     @discardableResult
-    public func fit(_ model: Module, data: PreparedDataset, train: [Int], validation: [Int],
+    public func fit(_ model: Module, data: PreparedDataset, train: [Int], validation: [Int], unlabelled: [Int] = [],
                     progress: (EpochRecord) -> Void = { _ in }) throws -> Result {
         precondition(!train.isEmpty, "SupervisedTrainer: no training rows")
         let classes = data.dataset.classes.count
@@ -134,6 +138,12 @@ public struct SupervisedTrainer {
         let calibrationRows = calibrationLimit > 0
             ? Swift.stride(from: 0, to: train.count, by: Swift.max(1, train.count / calibrationLimit)).prefix(calibrationLimit).map { train[$0] }
             : []
+        let consistency = unlabelled.isEmpty ? nil : options.consistency
+        let views = consistency.map {
+            UnlabelledViews(data, rows: unlabelled, batchSize: $0.ratio * options.batchSize, settings: $0, seed: options.seed ^ 0x11F7)
+        }
+        var poolMean: [Double]?
+        let passes = consistency?.passes(labelled: train.count, unlabelled: unlabelled.count, batchSize: options.batchSize) ?? 1
         let start = Date()
         for epoch in 0..<options.epochs {
             if case let .cosine(minimum) = options.schedule, options.epochs > 1 {
@@ -142,33 +152,48 @@ public struct SupervisedTrainer {
             }
             optimizer.setLearningRate(Float(lr))
             var lossSum = 0.0, correct = 0, seen = 0
+            var unlabelledCounts = ConsistencyTraining.StepCounts()
             let t0 = Date()
-            let batches = BatchIterator(data, rows: train, batchSize: options.batchSize, shuffle: true,
-                                        augmentation: options.augmentation, seed: options.seed, epoch: epoch)
-            for batch in batches {
-                // A batch of one breaks batch norm's statistics; skip the odd leftover sample.
-                if batch.labels.count < 2 && train.count >= 2 { continue }
-                let tape = Tape(training: true, seed: tapeSeeds.next())
-                let logits: Variable, loss: Variable
-                if let mixing = options.mixing {
-                    var g = SeededGenerator(seed: options.seed ^ 0x3C1D, stream: UInt64(epoch), UInt64(batch.rows.first ?? 0))
-                    let m = mixing.mix(batch, using: &g)
-                    logits = model(tape.constant(Tensor(shape: batch.shape, values: m.data)))
-                    loss = sparseCrossEntropy(logits: logits, labels: batch.labels, classWeights: weights) * m.lambda
-                        + sparseCrossEntropy(logits: logits, labels: m.partnerLabels, classWeights: weights) * (1 - m.lambda)
-                } else {
-                    logits = model(tape.constant(Tensor(shape: batch.shape, values: batch.data)))
-                    loss = sparseCrossEntropy(logits: logits, labels: batch.labels, classWeights: weights)
+            for pass in 0..<passes {
+                let batches = BatchIterator(data, rows: train, batchSize: options.batchSize, shuffle: true,
+                                            augmentation: options.augmentation, seed: options.seed, epoch: epoch * passes + pass)
+                for batch in batches {
+                    // A batch of one breaks batch norm's statistics; skip the odd leftover sample.
+                    if batch.labels.count < 2 && train.count >= 2 { continue }
+                    let tape = Tape(training: true, seed: tapeSeeds.next())
+                    let logits: Variable, loss: Variable
+                    if let consistency, let views {
+                        let (weak, strong) = views.next()
+                        let s = consistency.step(model, labelled: batch, weak: weak, strong: strong, classWeights: weights,
+                                                 tape: tape, weakSeed: tapeSeeds.next(),
+                                                 poolMean: &poolMean)
+                        logits = s.logits; loss = s.loss
+                        unlabelledCounts.add(s.counts)
+                    } else if let mixing = options.mixing {
+                        var g = SeededGenerator(seed: options.seed ^ 0x3C1D, stream: UInt64(epoch), UInt64(batch.rows.first ?? 0))
+                        let m = mixing.mix(batch, using: &g)
+                        logits = model(tape.constant(Tensor(shape: batch.shape, values: m.data)))
+                        loss = sparseCrossEntropy(logits: logits, labels: batch.labels, classWeights: weights) * m.lambda
+                            + sparseCrossEntropy(logits: logits, labels: m.partnerLabels, classWeights: weights) * (1 - m.lambda)
+                    } else {
+                        logits = model(tape.constant(Tensor(shape: batch.shape, values: batch.data)))
+                        loss = sparseCrossEntropy(logits: logits, labels: batch.labels, classWeights: weights)
+                    }
+                    tape.backward(loss)
+                    optimizer.step()
+                    lossSum += Double(loss.value.scalar) * Double(batch.labels.count)
+                    correct += Swift.zip(logits.value.argmaxRows(), batch.labels).filter { $0 == $1 }.count
+                    seen += batch.labels.count
                 }
-                tape.backward(loss)
-                optimizer.step()
-                lossSum += Double(loss.value.scalar) * Double(batch.labels.count)
-                correct += Swift.zip(logits.value.argmaxRows(), batch.labels).filter { $0 == $1 }.count
-                seen += batch.labels.count
             }
             var record = EpochRecord(epoch: epoch + 1, trainLoss: lossSum / Double(max(seen, 1)),
                                      trainAccuracy: Double(correct) / Double(max(seen, 1)),
                                      learningRate: lr, seconds: 0)
+            if consistency != nil {
+                let c = unlabelledCounts
+                record.confidentFraction = Double(c.confident) / Double(max(c.unlabelled, 1))
+                record.pseudoLabelAccuracy = c.known > 0 ? Double(c.right) / Double(c.known) : nil
+            }
             // Statistics matter where they are used: before each validation, and for the weights the run returns.
             if !calibrationRows.isEmpty && (!validation.isEmpty || epoch == options.epochs - 1) {
                 recalibrateBatchNorm(model, batches: BatchIterator(data, rows: calibrationRows, batchSize: options.batchSize, shuffle: false, seed: 0)
