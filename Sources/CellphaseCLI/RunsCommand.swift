@@ -9,7 +9,7 @@ struct RunsCommand: ParsableCommand {
         commandName: "runs",
         abstract: "List, show and compare recorded runs (the SQLite run registry).",
         discussion: "The registry is --registry PATH, else $CELLPHASE_REGISTRY, else cellphase-runs.sqlite in the current directory.",
-        subcommands: [List.self, Show.self, Compare.self, Merge.self])
+        subcommands: [List.self, Show.self, Compare.self, Merge.self, Budget.self])
 
     /// `--registry PATH`, shared by the subcommands.
     struct RegistryOptions: ParsableArguments {

@@ -42,6 +42,20 @@ extension CommandLineTests {
         let baseRuns = try run(["runs", "list", "--kind", "semi-baseline", "--json"], in: folder)
         XCTAssertEqual((try object(baseRuns.out)["runs"] as? [[String: Any]])?.count, 2, baseRuns.out)
 
+        // Both runs as label-budget curves: a figure and a table with one row per method.
+        let semiGroup = try XCTUnwrap(listed.first?["group"] as? String)
+        let baseGroup = "semi-baseline:" + folder.appendingPathComponent("base").standardizedFileURL.path
+        let curves = try run(["runs", "budget", "--group", semiGroup, "--group", baseGroup + "=labels alone", "--out", "budget.svg",
+                              "--reference", "all labels=0.8"], in: folder)
+        XCTAssertEqual(curves.status, 0, curves.err)
+        XCTAssertTrue(curves.out.contains("| semi scnn | 6 |") && curves.out.contains("| labels alone | 6 |"), curves.out)
+        for file in ["budget.svg", "budget.png"] {
+            XCTAssertTrue(FileManager.default.fileExists(atPath: folder.appendingPathComponent(file).path), file)
+        }
+        let noGroup = try run(["runs", "budget", "--group", "nothing"], in: folder)
+        XCTAssertNotEqual(noGroup.status, 0)
+        XCTAssertTrue(noGroup.err.contains("'nothing' has no finished run"), noGroup.err)
+
         for (args, flag) in [(["--threshold", "1.5"], "--threshold"), (["--ratio", "0"], "--ratio"),
                              (["--unlabelled-weight", "nan"], "--unlabelled-weight"), (["--labels-per-class", "500"], "500"),
                              (["--baseline", "--unlabelled", "3"], "--baseline")] {
