@@ -18,10 +18,16 @@ public func sparseCrossEntropy(logits: Variable, labels: [Int], classWeights: [F
     let k = logits.shape[1]
     if let w = classWeights { precondition(w.count == k, "\(w.count) class weights for \(k) classes") }
     for y in labels { precondition(y >= 0 && y < k, "label \(y) outside 0..<\(k)") }
+    return sparseCrossEntropy(logits: logits, labels: labels, sampleWeights: meanWeights(labels: labels, classWeights: classWeights))
+}
+
+/// Per-sample weights that make `sparseCrossEntropy(logits:labels:sampleWeights:)` the (class-weighted) mean:
+/// `classWeights[yᵢ] / Σⱼ classWeights[yⱼ]` (1/N without class weights).
+public func meanWeights(labels: [Int], classWeights: [Float]?) -> [Float] {
     let weights = labels.map { classWeights?[$0] ?? 1 }
     let total = weights.reduce(0, +)
     precondition(total > 0, "sparseCrossEntropy: the samples' class weights sum to \(total)")
-    return sparseCrossEntropy(logits: logits, labels: labels, sampleWeights: weights.map { $0 / total })
+    return weights.map { $0 / total }
 }
 
 /// Σᵢ wᵢ · (logsumexp(zᵢ) − zᵢ[yᵢ]) on logits `[N, K]`: the cross-entropy of each sample weighted by its own

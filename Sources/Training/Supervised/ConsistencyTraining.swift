@@ -81,13 +81,11 @@ public struct ConsistencyTraining: Sendable, Hashable, Codable {
         let probabilities = model(Tape(training: true, seed: weakSeed).constant(Tensor(shape: weak.shape, values: weak.data)))
             .softmax().value
         let k = probabilities.shape[1]
-        var p = Array(UnsafeBufferPointer(start: probabilities.data, count: probabilities.count))
+        var p = probabilities.scalars
         if alignment { Self.align(&p, classes: k, poolMean: &poolMean) }
         var counts = StepCounts(unlabelled: weak.rows.count)
         var confident: [(row: Int, label: Int)] = []
-        for i in 0..<weak.rows.count {
-            var arg = 0
-            for j in 1..<k where p[i * k + j] > p[i * k + arg] { arg = j }
+        for (i, arg) in Tensor(shape: probabilities.shape, values: p).argmaxRows().enumerated() {
             guard Double(p[i * k + arg]) >= threshold else { continue }
             confident.append((i, arg))
             if weak.labels[i] >= 0 { counts.known += 1; if weak.labels[i] == arg { counts.right += 1 } }
@@ -102,11 +100,10 @@ public struct ConsistencyTraining: Sendable, Hashable, Codable {
         shape[0] = labelled.labels.count + confident.count
         let logits = model(tape.constant(Tensor(shape: shape, values: data)))
         // Labelled: the (class-weighted) mean; pseudo-labelled: weight / (all unlabelled crops of the step) each.
-        let w = labelled.labels.map { classWeights?[$0] ?? 1 }
-        let total = w.reduce(0, +)
         let u = Float(weight) / Float(max(weak.rows.count, 1))
         let loss = sparseCrossEntropy(logits: logits, labels: labelled.labels + confident.map(\.label),
-                                      sampleWeights: w.map { $0 / total } + [Float](repeating: u, count: confident.count))
+                                      sampleWeights: meanWeights(labels: labelled.labels, classWeights: classWeights)
+                                          + [Float](repeating: u, count: confident.count))
         return (logits, loss, counts)
     }
 
