@@ -223,7 +223,7 @@ public enum Experiment {
     /// With a label `budget`, each fold trains instead on the budget drawn from its training folds (`Budget.forFold`:
     /// N labels per class, 20 % of them validating, the pool — or the `extraUnlabelled` rows — unlabelled, used when
     /// `options.consistency` is set), as `semi train` does; `keepModel` receives each fold's model. `testFolds` names
-    /// the folds to test (nil: all); the others still train, with the seeds they have in a full run.
+    /// the folds to test (nil: all); the others are skipped, and each tested fold keeps the seeds it has in a full run.
     public static func crossValidate(architecture: String, data: PreparedDataset, folds: [(name: String, rows: [Int])],
                                      options: SupervisedTrainer.Options, validationFraction: Double = 0.15,
                                      budget: SGANExperiment.BudgetSpec? = nil, extraUnlabelled: [Int] = [],
